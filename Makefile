@@ -1,0 +1,101 @@
+# azblink.nfv — the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else here is what those two are made of.
+
+SHELL        := /bin/bash
+.SHELLFLAGS  := -eu -o pipefail -c
+PYTHON       ?= python3
+VENV         := .venv
+BIN          := $(VENV)/bin
+APPLIANCES   ?= 1
+IMAGE        ?= nfv
+COLL_ROOT    := build/collections
+COLL_DIR     := $(COLL_ROOT)/ansible_collections/azblink/nfv
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo -E)
+LAB          := $(SUDO) $(abspath $(BIN))/python -m tests.lab.azblab
+export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLL_ROOT))
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+# Debian packages of the controller and the lab (the appliances get theirs inside the lab).
+HOST_PACKAGES := systemd-container debootstrap qemu-system-x86 qemu-utils nftables apt-cacher-ng \
+                 dnsmasq-base busybox-static cpio iproute2 iperf3 openssh-client rsync curl \
+                 python3-venv git
+
+.PHONY: help demo test test-quick deps host-deps venv collection lint sanity unit molecule \
+        lab-up lab-down lab-status bench build clean
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## demo        build a lab appliance and converge the reference site on it, then verify it
+demo: deps collection
+	$(LAB) up $(APPLIANCES) --image $(IMAGE)
+	$(BIN)/ansible-playbook -i .lab/inventory.yml -i inventories/lab playbooks/site.yml
+	$(BIN)/ansible-playbook -i .lab/inventory.yml -i inventories/lab playbooks/verify.yml
+
+## test        everything CI runs: lint, sanity, unit tests, Molecule scenarios on the lab
+test: deps
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint sanity unit molecule; \
+	echo "make test: all stages passed in $$(( $$(date +%s) - start ))s"
+
+## test-quick  lint and unit tests (no lab)
+test-quick: deps lint unit
+
+deps: host-deps venv collection
+
+host-deps:
+	@missing=$$(for p in $(HOST_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+## collection  the collection placed at build/collections/ansible_collections/azblink/nfv
+collection:
+	@mkdir -p $(COLL_DIR)
+	@rsync -a --delete --exclude=/.git --exclude=/.venv --exclude=/.lab --exclude=/build \
+	  --exclude=__pycache__ --exclude=.pytest_cache --exclude=/tests/output ./ $(COLL_DIR)/
+
+lint: venv collection
+	$(BIN)/ansible-lint --profile production --offline
+
+sanity: venv collection
+	cd $(COLL_DIR) && $(abspath $(BIN))/ansible-test sanity --venv --python 3.11 --requirements 2>&1 | tail -n 40 || \
+	  { echo "ansible-test sanity failed"; exit 1; }
+
+unit: venv
+	$(BIN)/pytest -q tests/unit tests/lab/unit
+
+## molecule    the Molecule scenarios on the lab (SCENARIOS="default ...")
+SCENARIOS ?= default
+molecule: venv collection
+	for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+
+## lab-up      start APPLIANCES=N lab appliances (IMAGE=nfv|base); writes .lab/inventory.yml
+lab-up: deps
+	$(LAB) up $(APPLIANCES) --image $(IMAGE)
+
+## lab-down    remove everything the lab created
+lab-down: venv
+	$(LAB) down
+
+lab-status: venv
+	$(LAB) status
+
+## bench       benchmarks (not tests): see bench/README.md
+bench: deps
+	$(BIN)/python bench/run.py
+
+## build       the collection tarball
+build: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path build/
+
+clean:
+	rm -rf build .pytest_cache

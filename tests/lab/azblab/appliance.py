@@ -1,0 +1,143 @@
+"""An appliance: Debian 12 booted by systemd inside systemd-nspawn, in its own network namespace.
+
+The namespace is made by the lab before boot (so links can be wired from outside, like cables) and
+outlives the container, so restarting the container is a reboot of the box, not a re-cabling.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+
+from . import system
+from .topology import MGMT_BRIDGE, MGMT_PREFIX, Appliance
+
+GUEST_MOUNT = "/var/lib/azblink/lab-guest"
+# What an NFV host needs from its container: network administration, taps, qemu, libvirt.
+CAPABILITIES = "CAP_NET_ADMIN,CAP_NET_RAW,CAP_SYS_ADMIN,CAP_SYS_RESOURCE,CAP_IPC_LOCK,CAP_SYS_NICE," \
+               "CAP_SYS_PTRACE,CAP_NET_BIND_SERVICE"
+
+
+def root_dir(app: Appliance) -> str:
+    return os.path.join(system.STATE_DIR, app.name)
+
+
+def merged_dir(app: Appliance) -> str:
+    return os.path.join(root_dir(app), "root")
+
+
+def _mounted(path: str) -> bool:
+    with open("/proc/self/mounts") as fh:
+        return any(line.split()[1] == path for line in fh)
+
+
+def _write(path: str, text: str, mode: int = 0o644) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write(text)
+    os.chmod(path, mode)
+
+
+def prepare_rootfs(app: Appliance, lowers: list, pubkey: str) -> None:
+    """Overlay the shared image layers with this appliance's own writable layer."""
+    top = root_dir(app)
+    upper, work, merged = (os.path.join(top, d) for d in ("upper", "work", "root"))
+    fresh = not os.path.isdir(upper)
+    for d in (upper, work, merged):
+        os.makedirs(d, exist_ok=True)
+    if not _mounted(merged):
+        system.run(["mount", "-t", "overlay", "overlay", "-o",
+                    f"lowerdir={':'.join(lowers)},upperdir={upper},workdir={work}", merged])
+    if fresh:
+        _personalise(app, merged, pubkey)
+
+
+def _personalise(app: Appliance, root: str, pubkey: str) -> None:
+    _write(os.path.join(root, "etc/hostname"), app.name + "\n")
+    _write(os.path.join(root, "etc/hosts"), f"127.0.0.1 localhost\n127.0.1.1 {app.name}\n")
+    _write(os.path.join(root, "etc/machine-id"), os.urandom(16).hex() + "\n", 0o444)
+    _write(os.path.join(root, "root/.ssh/authorized_keys"), pubkey, 0o600)
+    os.chmod(os.path.join(root, "root/.ssh"), 0o700)
+    system.run(["ssh-keygen", "-q", "-A", "-f", root])
+    # Factory configuration of the management port, as an installer would leave it. It carries no
+    # default route: the management link never becomes a way out of the lab.
+    _write(os.path.join(root, "etc/systemd/network/10-mgmt0.network"),
+           f"[Match]\nName=mgmt0\n\n[Network]\nAddress={app.mgmt_address}/{MGMT_PREFIX}\n"
+           "LinkLocalAddressing=no\nIPv6AcceptRA=no\n")
+
+
+def wire_mgmt(app: Appliance) -> None:
+    if not system.link_exists(app.mgmt_host_ifname):
+        system.ip(None, "link", "add", app.mgmt_host_ifname, "type", "veth", "peer", "name", "mgmt0",
+                  "netns", app.netns)
+    system.ip(None, "link", "set", app.mgmt_host_ifname, "master", MGMT_BRIDGE, "up")
+
+
+def start(app: Appliance, guest_dir: str | None) -> None:
+    if system.read_pid(app.name):
+        return
+    argv = ["systemd-nspawn", "--register=no", "--keep-unit", "--quiet", "--boot",
+            "-D", merged_dir(app), "-M", app.name,
+            f"--network-namespace-path=/run/netns/{app.netns}",
+            "--console=passive", f"--capability={CAPABILITIES}",
+            "--bind=/dev/net/tun",
+            "--resolv-conf=off", "--timezone=off", "--link-journal=no"]
+    if guest_dir and os.path.isdir(guest_dir):
+        argv.append(f"--bind-ro={guest_dir}:{GUEST_MOUNT}")
+    # A reboot inside the container makes nspawn exit with 133: start it again, as hardware would.
+    loop = 'while :; do "$@"; rc=$?; [ "$rc" = 133 ] || exit "$rc"; done'
+    system.start_daemon(app.name, ["bash", "-c", loop, "nspawn-loop"] + argv,
+                        logfile=os.path.join(root_dir(app), "console.log"))
+
+
+def _nspawn_pid(app: Appliance) -> int | None:
+    wrapper = system.read_pid(app.name)
+    if not wrapper:
+        return None
+    try:
+        with open(f"/proc/{wrapper}/task/{wrapper}/children") as fh:
+            kids = [int(p) for p in fh.read().split()]
+    except OSError:
+        return None
+    return kids[0] if kids else None
+
+
+def stop(app: Appliance, timeout: float = 20.0) -> None:
+    """Halt the container cleanly (nspawn turns SIGTERM into a halt), then end its supervisor."""
+    pid = _nspawn_pid(app)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.time() + timeout
+        while time.time() < deadline and system.pid_alive(pid):
+            time.sleep(0.2)
+        if system.pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    system.stop_daemon(app.name, grace=5)
+
+
+def wait_ssh(app: Appliance, timeout: float = 60.0) -> float:
+    t0 = time.time()
+    probe = ["bash", "-c", f"exec 3<>/dev/tcp/{app.mgmt_address}/22"]
+    while time.time() - t0 < timeout:
+        if system.ok(probe):
+            return time.time() - t0
+        if not system.read_pid(app.name):
+            raise RuntimeError(f"{app.name} exited during boot; see {root_dir(app)}/console.log")
+        time.sleep(0.3)
+    raise RuntimeError(f"{app.name}: ssh on {app.mgmt_address} not up within {timeout}s")
+
+
+def destroy(app: Appliance) -> None:
+    stop(app)
+    merged = merged_dir(app)
+    if _mounted(merged):
+        system.run(["umount", merged], check=False)
+        if _mounted(merged):
+            system.run(["umount", "-l", merged], check=False)
+    shutil.rmtree(root_dir(app), ignore_errors=True)
+    if system.link_exists(app.mgmt_host_ifname):
+        system.ip(None, "link", "del", app.mgmt_host_ifname, check=False)

@@ -1,0 +1,246 @@
+"""azblab: build, inspect and tear down the lab of appliances on this machine.
+
+  up N [--image base|nfv]    appliances lab-a1..lab-aN (and their world) running; inventory written
+  down                       remove everything the lab made, and nothing else
+  status                     what runs
+  restart NAME               reboot an appliance (halt its container, boot it again)
+  client add|del ...         a client host plugged into a bridge of an appliance
+  fault link|blackhole ...   ISP faults
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from . import appliance, image, system, world
+from .topology import (INET_DNS, INET_NS, INET_PING_TARGETS, INET_WEB, MAX_APPLIANCES, MGMT_BRIDGE,
+                       appliance as topo_appliance)
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+CLIENTS_FILE = os.path.join(system.STATE_DIR, "clients.json")
+
+
+def ssh_key() -> tuple:
+    keydir = os.path.join(system.STATE_DIR, "ssh")
+    key = os.path.join(keydir, "id_ed25519")
+    if not os.path.exists(key):
+        os.makedirs(keydir, mode=0o700, exist_ok=True)
+        system.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "azblink-lab", "-f", key])
+    with open(key + ".pub") as fh:
+        return key, fh.read()
+
+
+def hypervisor_packages() -> list:
+    import yaml  # from the project's virtualenv
+    with open(os.path.join(REPO, "roles/hypervisor/defaults/main.yml")) as fh:
+        return list(yaml.safe_load(fh)["azb_hypervisor_packages"])
+
+
+def guest_dir() -> str | None:
+    out = os.path.join(system.CACHE_DIR, "guest")
+    build = os.path.join(REPO, "tests/lab/guest/build.sh")
+    if os.path.exists(build):
+        system.run(["bash", build, out])
+        return out
+    return None
+
+
+def existing_indices() -> list:
+    found = []
+    for i in range(1, MAX_APPLIANCES + 1):
+        app = topo_appliance(i)
+        if os.path.isdir(appliance.root_dir(app)) or app.netns in system.netns_list():
+            found.append(i)
+    return found
+
+
+def cmd_up(args) -> None:
+    t0 = time.time()
+    os.makedirs(system.STATE_DIR, exist_ok=True)
+    os.makedirs(system.RUN_DIR, exist_ok=True)
+    world.ensure_mgmt_bridge()
+    proxy = world.ensure_apt_cache()
+    lowers = [image.ensure_base(proxy)]
+    if args.image == "nfv":
+        lowers.insert(0, image.ensure_nfv(lowers[0], hypervisor_packages(), proxy))
+    gdir = guest_dir()
+    world.ensure_internet()
+    key, pub = ssh_key()
+    for i in existing_indices():
+        if i > args.n:
+            appliance.destroy(topo_appliance(i))
+            _delete_appliance_netns(topo_appliance(i))
+    apps = [topo_appliance(i) for i in range(1, args.n + 1)]
+    for app in apps:
+        system.ensure_netns(app.netns)
+        appliance.wire_mgmt(app)
+        for isp in app.isps:
+            world.ensure_isp(isp, app)
+        appliance.prepare_rootfs(app, lowers, pub)
+        appliance.start(app, gdir)
+    for app in apps:
+        secs = appliance.wait_ssh(app)
+        system.log(f"{app.name} up: ssh {app.mgmt_address} ({secs:.1f}s after start)")
+    write_inventory(args.inventory, apps, key, args.image)
+    system.log(f"{len(apps)} appliance(s) ready in {time.time() - t0:.1f}s; inventory: {args.inventory}")
+
+
+def write_inventory(path: str, apps, key: str, image_name: str) -> None:
+    hosts = {}
+    for app in apps:
+        hosts[app.name] = {
+            "ansible_host": app.mgmt_address,
+            "ansible_user": "root",
+            "ansible_ssh_private_key_file": key,
+            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+                                       " -o LogLevel=ERROR",
+            "azb_lab_image": image_name,
+            "azb_lab_netns": app.netns,
+            "azb_lab_wans": [
+                {"name": f"wan{isp.index}", "interface": isp.wan_ifname,
+                 "address": f"{isp.wan_address}/{isp.prefix}", "gateway": isp.gateway,
+                 "isp_netns": isp.netns} for isp in app.isps],
+        }
+    inv = {"all": {"children": {"azb_lab": {"hosts": hosts}},
+                   "vars": {"azb_lab_internet": {
+                       "netns": INET_NS, "web": INET_WEB, "dns": INET_DNS,
+                       "ping_targets": list(INET_PING_TARGETS)}}}}
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("# Written by `make lab-up`; describes the running lab. Do not edit.\n")
+        json.dump(inv, fh, indent=2)  # JSON is YAML: no yaml dependency for the writer
+        fh.write("\n")
+
+
+def _delete_appliance_netns(app) -> None:
+    for c in _clients():
+        if c["appliance"] == app.index:
+            system.delete_netns(c["netns"])
+    for isp in app.isps:
+        system.delete_netns(isp.netns)
+    system.delete_netns(app.netns)
+
+
+def cmd_down(args) -> None:
+    for i in range(1, MAX_APPLIANCES + 1):
+        app = topo_appliance(i)
+        if os.path.isdir(appliance.root_dir(app)) or system.read_pid(app.name):
+            appliance.destroy(app)
+            system.log(f"{app.name} removed")
+        _delete_appliance_netns(app)
+        if system.link_exists(app.mgmt_host_ifname):
+            system.ip(None, "link", "del", app.mgmt_host_ifname, check=False)
+    world.teardown_internet()
+    system.stop_daemon("apt-cacher-ng")
+    world.clear_state_dirs()
+    if system.link_exists(MGMT_BRIDGE):
+        system.ip(None, "link", "del", MGMT_BRIDGE, check=False)
+    for f in (CLIENTS_FILE, args.inventory):
+        if os.path.exists(f):
+            os.unlink(f)
+    system.log("lab down (image cache kept in %s)" % system.CACHE_DIR)
+
+
+def cmd_status(args) -> None:
+    for i in existing_indices():
+        app = topo_appliance(i)
+        state = "running" if system.read_pid(app.name) else "stopped"
+        print(f"{app.name}\t{state}\tssh root@{app.mgmt_address}\tnetns {app.netns}")
+    for c in _clients():
+        print(f"client {c['label']} on {c['bridge']} of lab-a{c['appliance']}\tnetns {c['netns']}")
+
+
+def cmd_restart(args) -> None:
+    app = _by_name(args.name)
+    appliance.stop(app)
+    appliance.start(app, os.path.join(system.CACHE_DIR, "guest"))
+    secs = appliance.wait_ssh(app)
+    system.log(f"{app.name} rebooted: ssh up {secs:.1f}s after start")
+
+
+def _by_name(name: str):
+    for i in range(1, MAX_APPLIANCES + 1):
+        app = topo_appliance(i)
+        if app.name == name:
+            return app
+    system.die(f"no appliance named {name}")
+
+
+def _clients() -> list:
+    try:
+        with open(CLIENTS_FILE) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return []
+
+
+def _save_clients(clients) -> None:
+    with open(CLIENTS_FILE, "w") as fh:
+        json.dump(clients, fh)
+
+
+def cmd_client(args) -> None:
+    app = _by_name(args.appliance)
+    clients = [c for c in _clients() if not (c["appliance"] == app.index and c["label"] == args.label)]
+    if args.action == "add":
+        ns = world.add_client(app, args.label, args.bridge, args.address, args.gateway)
+        clients.append({"appliance": app.index, "label": args.label, "bridge": args.bridge, "netns": ns})
+        print(ns)
+    else:
+        world.del_client(app, args.label)
+    _save_clients(clients)
+
+
+def cmd_fault(args) -> None:
+    app = _by_name(args.appliance)
+    isp = app.isps[args.isp - 1]
+    on = args.state == "on"
+    if args.kind == "link":
+        world.isp_link(isp, up=not on)
+    else:
+        world.isp_blackhole(isp, on)
+    system.log(f"{args.kind} fault {'on' if on else 'off'} for {isp.netns}")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(prog="azblab", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--inventory", default=os.path.join(REPO, ".lab", "inventory.yml"))
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("up")
+    p.add_argument("n", type=int, nargs="?", default=1)
+    p.add_argument("--image", choices=("base", "nfv"), default="nfv")
+    sub.add_parser("down")
+    sub.add_parser("status")
+    p = sub.add_parser("restart")
+    p.add_argument("name")
+    p = sub.add_parser("client")
+    p.add_argument("action", choices=("add", "del"))
+    p.add_argument("appliance")
+    p.add_argument("label")
+    p.add_argument("--bridge", default="br3")
+    p.add_argument("--address")
+    p.add_argument("--gateway")
+    p = sub.add_parser("fault")
+    p.add_argument("kind", choices=("link", "blackhole"))
+    p.add_argument("appliance")
+    p.add_argument("isp", type=int, choices=(1, 2))
+    p.add_argument("state", choices=("on", "off"))
+    args = ap.parse_args(argv)
+    if os.geteuid() != 0:
+        system.die("the lab needs root (namespaces, nspawn, mounts)")
+    if args.cmd == "up" and not 1 <= args.n <= MAX_APPLIANCES:
+        system.die(f"APPLIANCES must be 1..{MAX_APPLIANCES}")
+    try:
+        {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
+         "client": cmd_client, "fault": cmd_fault}[args.cmd](args)
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        system.die(str(exc))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,144 @@
+"""Thin wrappers around the commands the lab runs on the host."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+STATE_DIR = os.environ.get("AZB_LAB_STATE", "/var/lib/azblink-lab")
+RUN_DIR = os.environ.get("AZB_LAB_RUN", "/run/azblink-lab")
+CACHE_DIR = os.environ.get("AZB_LAB_CACHE", "/var/cache/azblink-lab")
+
+VERBOSE = bool(os.environ.get("AZB_LAB_VERBOSE"))
+
+
+def log(msg: str) -> None:
+    print(f"[lab] {msg}", flush=True)
+
+
+def run(cmd, check=True, capture=False, input=None, env=None, timeout=None):
+    if VERBOSE:
+        log("$ " + (cmd if isinstance(cmd, str) else " ".join(cmd)))
+    res = subprocess.run(cmd, shell=isinstance(cmd, str), check=False, text=True, input=input,
+                         stdout=subprocess.PIPE if capture else None,
+                         stderr=subprocess.PIPE if capture else None, env=env, timeout=timeout)
+    if check and res.returncode != 0:
+        err = (res.stderr or "").strip() if capture else ""
+        raise RuntimeError(f"command failed ({res.returncode}): {cmd} {err}")
+    return res
+
+
+def out(cmd, check=True) -> str:
+    return run(cmd, check=check, capture=True).stdout
+
+
+def ok(cmd) -> bool:
+    return run(cmd, check=False, capture=True).returncode == 0
+
+
+def netns_list() -> set:
+    return {line.split()[0] for line in out(["ip", "netns", "list"]).splitlines() if line.strip()}
+
+
+def ensure_netns(name: str, forward: bool | None = None) -> None:
+    if name not in netns_list():
+        run(["ip", "netns", "add", name])
+    run(["ip", "-n", name, "link", "set", "lo", "up"])
+    if forward is not None:
+        # Forwarding is per namespace: this never touches the host's own setting.
+        run(["ip", "netns", "exec", name, "sysctl", "-qw", f"net.ipv4.ip_forward={int(forward)}"])
+
+
+def delete_netns(name: str) -> None:
+    if name in netns_list():
+        run(["ip", "netns", "delete", name], check=False)
+
+
+def link_exists(name: str, netns: str | None = None) -> bool:
+    cmd = ["ip"] + (["-n", netns] if netns else []) + ["link", "show", "dev", name]
+    return ok(cmd)
+
+
+def ip(netns: str | None, *args: str, check=True):
+    return run(["ip"] + (["-n", netns] if netns else []) + list(args), check=check, capture=True)
+
+
+def pidfile(name: str) -> str:
+    return os.path.join(RUN_DIR, f"{name}.pid")
+
+
+def read_pid(name: str) -> int | None:
+    try:
+        with open(pidfile(name)) as fh:
+            pid = int(fh.read().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def start_daemon(name: str, argv: list, netns: str | None = None, logfile: str | None = None) -> int:
+    """Start a background process we own, recorded by PID so only it is ever stopped."""
+    os.makedirs(RUN_DIR, exist_ok=True)
+    pid = read_pid(name)
+    if pid:
+        return pid
+    if netns:
+        argv = ["ip", "netns", "exec", netns] + argv
+    logfile = logfile or os.path.join(RUN_DIR, f"{name}.log")
+    with open(logfile, "ab") as lf, open(os.devnull, "rb") as devnull:
+        proc = subprocess.Popen(argv, stdin=devnull, stdout=lf, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    with open(pidfile(name), "w") as fh:
+        fh.write(str(proc.pid))
+    return proc.pid
+
+
+def stop_daemon(name: str, sig=signal.SIGTERM, grace: float = 10.0) -> None:
+    pid = read_pid(name)
+    if pid:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+        deadline = time.time() + grace
+        while time.time() < deadline and pid_alive(pid):
+            _reap(pid)
+            time.sleep(0.2)
+        if pid_alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    try:
+        os.unlink(pidfile(name))
+    except FileNotFoundError:
+        pass
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def die(msg: str) -> None:
+    print(f"[lab] error: {msg}", file=sys.stderr)
+    sys.exit(1)

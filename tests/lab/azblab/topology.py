@@ -1,0 +1,89 @@
+"""Address plan and names of the lab: pure data, no system access.
+
+Only 198.18.0.0/15 (management) and the documentation ranges (ISPs, internet) are used, so nothing
+the lab does can collide with or leak toward a real network.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_APPLIANCES = 24
+
+MGMT_BRIDGE = "azb-mgmt"
+MGMT_HOST_ADDR = "198.18.0.1"
+MGMT_PREFIX = 24
+APT_CACHE_PORT = 3142
+
+INET_NS = "azb-inet"
+INET_BRIDGE = "core"
+INET_ROUTER_ADDR = "203.0.113.254"
+INET_PREFIX = 24
+# Services of the "internet" namespace, each an address on its core bridge.
+INET_WEB = "203.0.113.10"        # HTTP: / banner, /ip echoes the client's source address
+INET_DNS = "203.0.113.53"        # dnsmasq answering *.internet.test
+INET_PING_TARGETS = ("203.0.113.1", "203.0.113.2", "203.0.113.3")
+INET_DOMAIN = "internet.test"
+
+ISP_RANGES = {1: "192.0.2", 2: "198.51.100"}
+
+
+@dataclass(frozen=True)
+class Isp:
+    appliance: str
+    index: int            # 1 or 2
+    netns: str
+    wan_ifname: str       # the appliance side of the customer link
+    wan_address: str      # appliance address on the customer link
+    gateway: str          # ISP address on the customer link
+    prefix: int
+    network: str
+    uplink_address: str   # ISP address on the internet core bridge
+    inet_port: str        # its veth end inside the internet namespace
+
+
+@dataclass(frozen=True)
+class Appliance:
+    index: int
+    name: str             # also the hostname and the nspawn machine name
+    netns: str
+    mgmt_host_ifname: str
+    mgmt_address: str
+    isps: tuple
+
+
+def appliance(index: int) -> Appliance:
+    if not 1 <= index <= MAX_APPLIANCES:
+        raise ValueError(f"appliance index {index} outside 1..{MAX_APPLIANCES}")
+    name = f"lab-a{index}"
+    isps = []
+    for n, base in ISP_RANGES.items():
+        net = 8 * index  # a /29 per appliance and ISP
+        isps.append(Isp(
+            appliance=name,
+            index=n,
+            netns=f"azb-a{index}-isp{n}",
+            wan_ifname=f"wan{n}",
+            wan_address=f"{base}.{net + 2}",
+            gateway=f"{base}.{net + 1}",
+            prefix=29,
+            network=f"{base}.{net}/29",
+            uplink_address=f"203.0.113.{100 + 2 * index + (n - 1)}",
+            inet_port=f"a{index}i{n}",
+        ))
+    return Appliance(
+        index=index,
+        name=name,
+        netns=f"azb-a{index}",
+        mgmt_host_ifname=f"azbm-a{index}",
+        mgmt_address=f"198.18.0.{10 + index}",
+        isps=tuple(isps),
+    )
+
+
+def client_netns(appliance_index: int, label: str) -> str:
+    return f"azb-a{appliance_index}-c-{label}"
+
+
+def client_port(appliance_index: int, label: str) -> str:
+    """The client's veth end inside the appliance (<= 15 chars)."""
+    return f"lc-{label}"[:15]
