@@ -39,6 +39,14 @@ def _write(path: str, text: str, mode: int = 0o644) -> None:
     os.chmod(path, mode)
 
 
+def layers_of(app: Appliance) -> list | None:
+    try:
+        with open(os.path.join(root_dir(app), "layers")) as fh:
+            return fh.read().split()
+    except OSError:
+        return None
+
+
 def prepare_rootfs(app: Appliance, lowers: list, pubkey: str) -> None:
     """Overlay the shared image layers with this appliance's own writable layer."""
     top = root_dir(app)
@@ -51,6 +59,7 @@ def prepare_rootfs(app: Appliance, lowers: list, pubkey: str) -> None:
                     f"lowerdir={':'.join(lowers)},upperdir={upper},workdir={work}", merged])
     if fresh:
         _personalise(app, merged, pubkey)
+        _write(os.path.join(top, "layers"), "\n".join(lowers) + "\n")
 
 
 def _personalise(app: Appliance, root: str, pubkey: str) -> None:
@@ -77,7 +86,9 @@ def wire_mgmt(app: Appliance) -> None:
 def start(app: Appliance, guest_dir: str | None) -> None:
     if system.read_pid(app.name):
         return
-    argv = ["systemd-nspawn", "--register=no", "--keep-unit", "--quiet", "--boot",
+    # The box owns its network namespace, so its /proc/sys/net must be writable (sysctls of a router).
+    argv = ["env", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=network",
+            "systemd-nspawn", "--register=no", "--keep-unit", "--quiet", "--boot",
             "-D", merged_dir(app), "-M", app.name,
             f"--network-namespace-path=/run/netns/{app.netns}",
             "--console=passive", f"--capability={CAPABILITIES}",

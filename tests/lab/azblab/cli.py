@@ -76,6 +76,9 @@ def cmd_up(args) -> None:
             _delete_appliance_netns(topo_appliance(i))
     apps = [topo_appliance(i) for i in range(1, args.n + 1)]
     for app in apps:
+        if appliance.layers_of(app) not in (None, lowers):
+            system.log(f"{app.name} runs another image: recreating it")
+            appliance.destroy(app)
         system.ensure_netns(app.netns)
         appliance.wire_mgmt(app)
         for isp in app.isps:

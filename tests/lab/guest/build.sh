@@ -196,7 +196,7 @@ AZB_GUEST_MODULES="$(printf '%s ' "${!WANT[@]}" | xargs -n1 basename | sed 's/\.
 AZB_GUEST_KERNEL_FILE=vmlinuz
 AZB_GUEST_INITRD_FILE=initrd.img
 # base kernel command line; append the azb.* keys below
-AZB_GUEST_CMDLINE_BASE="console=ttyS0,115200 quiet mitigations=off nokaslr tsc=unstable no_timer_check i8042.noaux i8042.nokbd 8250.nr_uarts=1 audit=0 panic=5"
+AZB_GUEST_CMDLINE_BASE="console=ttyS0,115200 quiet mitigations=off panic=5"
 # azb.ip=CIDR azb.gw=IP azb.dns=IP[,IP]  static IPv4 on eth0 (default: DHCP via udhcpc)
 # azb.hostname=NAME  azb.iface=eth0  azb.dhcp_wait=20
 # azb.nodisk  azb.nowatchdog  azb.wdt_timeout=20  azb.debug
