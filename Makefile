@@ -12,6 +12,7 @@ COLL_ROOT    := build/collections
 COLL_DIR     := $(COLL_ROOT)/ansible_collections/azblink/nfv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo -E)
 LAB          := $(SUDO) $(abspath $(BIN))/python -m tests.lab.azblab
+export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLL_ROOT))
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 export ANSIBLE_FORCE_COLOR := 0

@@ -142,9 +142,10 @@ def cmd_down(args) -> None:
     world.clear_state_dirs()
     if system.link_exists(MGMT_BRIDGE):
         system.ip(None, "link", "del", MGMT_BRIDGE, check=False)
-    for f in (CLIENTS_FILE, args.inventory):
-        if os.path.exists(f):
-            os.unlink(f)
+    if os.path.exists(CLIENTS_FILE):
+        os.unlink(CLIENTS_FILE)
+    # An inventory with no hosts (not a missing file): tools linked to it see an empty lab.
+    write_inventory(args.inventory, [], "", "none")
     system.log("lab down (image cache kept in %s)" % system.CACHE_DIR)
 
 

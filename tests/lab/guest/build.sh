@@ -38,12 +38,11 @@ declare -A TOOL_PKG=(
     [apt-get]=apt [apt-cache]=apt [dpkg-deb]=dpkg [depmod]=kmod [cpio]=cpio
     [gzip]=gzip [sha256sum]=coreutils [find]=findutils [awk]=mawk
 )
+PATH=$PATH:/usr/sbin:/sbin   # depmod lives in /sbin
 missing_pkgs=()
 for tool in "${!TOOL_PKG[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || missing_pkgs+=("${TOOL_PKG[$tool]}")
 done
-# depmod usually lives in /sbin
-[[ -x /sbin/depmod || -x /usr/sbin/depmod ]] && PATH=$PATH:/sbin:/usr/sbin
 if ((${#missing_pkgs[@]})); then
     if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         log "installing missing host packages: ${missing_pkgs[*]}"
@@ -170,8 +169,11 @@ install -m 0755 "$HERE/init.sh" "$ROOT/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$ROOT/etc/passwd"
 echo "root:x:0:" > "$ROOT/etc/group"
 : > "$ROOT/etc/resolv.conf"
-mknod -m 600 "$ROOT/dev/console" c 5 1 2>/dev/null || die "mknod failed (run as root)"
-mknod -m 666 "$ROOT/dev/null" c 1 3
+# /dev/console lets the kernel give /init a console before devtmpfs is
+# mounted; /init copes without it (non-root builds cannot mknod).
+if ! { mknod -m 600 "$ROOT/dev/console" c 5 1 && mknod -m 666 "$ROOT/dev/null" c 1 3; } 2>/dev/null; then
+    log "WARNING: mknod not permitted (not root?): initramfs without /dev/console"
+fi
 chmod 1777 "$ROOT/tmp"
 {
     echo "AZB_GUEST_KERNEL=$KVER"

@@ -33,6 +33,7 @@ log() { echo "azb-guest: $*"; }
 # ---------------------------------------------------------------- cmdline
 AZB_IP= AZB_GW= AZB_DNS= AZB_HOSTNAME=azb-guest AZB_IFACE=eth0 AZB_DHCP_WAIT=20
 AZB_NODISK=0 AZB_NOWATCHDOG=0 AZB_WDT_TIMEOUT=20 AZB_DEBUG=0
+set -f   # no globbing of cmdline words
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         azb.ip=*)          AZB_IP=${arg#*=} ;;
@@ -47,6 +48,7 @@ for arg in $(cat /proc/cmdline); do
         azb.debug)         AZB_DEBUG=1 ;;
     esac
 done
+set +f
 [ "$AZB_DEBUG" = 1 ] && set -x
 case "$AZB_DHCP_WAIT" in ''|*[!0-9]*) AZB_DHCP_WAIT=20 ;; esac
 case "$AZB_WDT_TIMEOUT" in ''|*[!0-9]*) AZB_WDT_TIMEOUT=20 ;; esac
@@ -163,7 +165,7 @@ MAC=$(cat "/sys/class/net/$AZB_IFACE/address" 2>/dev/null || echo none)
 BOOT_ID=$(cat /proc/sys/kernel/random/boot_id)
 UP=$(cut -d' ' -f1 /proc/uptime)
 READY="AZB-GUEST READY ip=$IP mode=${MODE:-none} hostname=$AZB_HOSTNAME mac=$MAC disk=$DISK watchdog=$WDT uptime=$UP boot_id=$BOOT_ID"
-echo "$READY"
+printf '\n%s\n' "$READY"   # own line, even after firmware escape codes
 echo "<6>$READY" > /dev/kmsg 2>/dev/null
 echo "$READY" > /run/ready
 
