@@ -1,0 +1,29 @@
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Shared by every azb module: where it runs and what it promises."""
+
+    DOCUMENTATION = r"""
+options: {}
+notes:
+  - Runs on the appliance (a Debian 12 host). Supports C(check_mode); part of the C(azblink.nfv.azb)
+    action group, so C(module_defaults) for C(group/azblink.nfv.azb) reaches it.
+attributes:
+  check_mode:
+    support: full
+    description: Can run in check mode and return changed status prediction without modifying target.
+  diff_mode:
+    support: none
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  platform:
+    platforms: debian
+    support: full
+    description: Target OS/families that can be operated against.
+"""
