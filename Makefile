@@ -61,15 +61,30 @@ $(VENV)/.installed: requirements.txt
 ## collection  the collection placed at build/collections/ansible_collections/azblink/nfv
 collection:
 	@mkdir -p $(COLL_DIR)
-	@rsync -a --delete --exclude=/.git --exclude=/.venv --exclude=/.lab --exclude=/build \
+	@rsync -a --delete --exclude=/.git --exclude=/.venv --exclude=/.venv-sanity --exclude=/.lab --exclude=/build \
 	  --exclude=__pycache__ --exclude=.pytest_cache --exclude=/tests/output ./ $(COLL_DIR)/
 
 lint: venv collection
 	$(BIN)/ansible-lint --profile production --offline
 
-sanity: venv collection
-	cd $(COLL_DIR) && $(abspath $(BIN))/ansible-test sanity --venv --python 3.11 --requirements 2>&1 | tail -n 40 || \
-	  { echo "ansible-test sanity failed"; exit 1; }
+# The placed copy gets a git index of its own: build/ is git-ignored here, and ansible-test asks git.
+# ansible-test pins its own tools (pylint, pycodestyle, ...): they get a virtualenv of their own,
+# installed from PyPI by name (ansible-test's --venv would download get-pip from elsewhere).
+SANITY_VENV := .venv-sanity
+$(SANITY_VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(SANITY_VENV)
+	$(SANITY_VENV)/bin/pip install -q --disable-pip-version-check $$(grep '^ansible-core==' requirements.txt)
+	touch $@
+
+sanity: $(SANITY_VENV)/.installed collection
+	@v=$$($(SANITY_VENV)/bin/python -c "import re,ansible_test,os; \
+	  p=os.path.join(os.path.dirname(ansible_test.__file__),'_internal/python_requirements.py'); \
+	  print(re.search(r\"pip='([0-9.]+)'\", open(p).read()).group(1).replace('.','_'))"); \
+	  mkdir -p $(HOME)/.ansible/test/cache; \
+	  cp tests/sanity/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$$v.py
+	cd $(COLL_DIR) && rm -rf .git && git init -q && git add -A && \
+	  PATH=$(abspath $(SANITY_VENV))/bin:$$PATH $(abspath $(SANITY_VENV))/bin/ansible-test sanity \
+	  --local --python 3.11 --requirements
 
 unit: venv
 	$(BIN)/pytest -q tests/unit tests/lab/unit

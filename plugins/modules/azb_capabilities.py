@@ -20,7 +20,7 @@ description:
     kernel has no WireGuard), and live tests use it to skip with the kernel's own reason.
   - Read-only; always reports C(changed=false).
 author:
-  - azblink.nfv contributors
+  - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
 options:
@@ -76,7 +76,7 @@ def main():
         argument_spec=dict(probes=dict(type="list", elements="str", choices=sorted(PROBES))),
         supports_check_mode=True,
     )
-    caps, reasons = gather(lambda argv: module.run_command(argv), module.params["probes"])
+    caps, reasons = gather(module.run_command, module.params["probes"])
     module.exit_json(changed=False, capabilities=caps, reasons=reasons,
                      ansible_facts={"azb_capabilities": caps})
 

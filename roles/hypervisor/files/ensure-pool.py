@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python
 """Make a libvirt dir storage pool exist, be active and autostart; print "changed: ..." per change.
 
 With --check, report what would change and change nothing.

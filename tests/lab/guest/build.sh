@@ -110,7 +110,7 @@ log "extracting"
 mkdir kpkg bbpkg
 dpkg-deb -x "$(ls "${KDEP}"_*.deb)" kpkg
 dpkg-deb -x "$(ls busybox-static_*.deb)" bbpkg
-KVER=$(ls kpkg/lib/modules | head -n1)
+KVER=$(find kpkg/lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | head -n1)
 [[ -n "$KVER" && -f "kpkg/boot/vmlinuz-$KVER" ]] || die "no vmlinuz in $KDEP"
 BUSYBOX=bbpkg/bin/busybox
 [[ -x "$BUSYBOX" ]] || die "no /bin/busybox in busybox-static"

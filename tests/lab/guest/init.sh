@@ -32,7 +32,7 @@ log() { echo "azb-guest: $*"; }
 stage() { [ "$AZB_DEBUG" = 1 ] && echo "azb-guest: [$(cut -d' ' -f1 /proc/uptime)] $*"; return 0; }
 
 # ---------------------------------------------------------------- cmdline
-AZB_IP= AZB_GW= AZB_DNS= AZB_HOSTNAME=azb-guest AZB_IFACE=eth0 AZB_DHCP_WAIT=20
+AZB_IP='' AZB_GW='' AZB_DNS='' AZB_HOSTNAME=azb-guest AZB_IFACE=eth0 AZB_DHCP_WAIT=20
 AZB_NODISK=0 AZB_NOWATCHDOG=0 AZB_WDT_TIMEOUT=20 AZB_DEBUG=0
 set -f   # no globbing of cmdline words
 for arg in $(cat /proc/cmdline); do
@@ -145,7 +145,7 @@ stage "network done ($IP)"
 # ---------------------------------------------------------------- services
 {
     for k in AZB_IP AZB_GW AZB_DNS AZB_HOSTNAME AZB_IFACE AZB_NODISK AZB_NOWATCHDOG AZB_WDT_TIMEOUT; do
-        eval "v=\$$k"; echo "$k='$v'"
+        eval "echo \"$k='\${$k}'\""
     done
     echo "AZB_MODE='${MODE:-none}'"
     echo "AZB_DISK='$DISK'"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016  # single-quoted snippets below are scripts for bash -c
 # Bounded self-test of the lab guest built by build.sh.
 #
 #   usage: tests/lab/guest/smoke.sh OUTDIR        (as root)
@@ -139,8 +140,7 @@ get() { "${NSX[@]}" "${HTTP[@]}" "http://$GUEST_IP$1"; }
 status_field() { get /cgi-bin/status | sed -n "s/^$1=//p"; }
 
 ping_first_reply() { # -> seconds since boot until the first echo reply (max ~15 tries)
-    local i
-    for i in $(seq 1 15); do
+    for _ in $(seq 1 15); do
         if "${NSX[@]}" "${PING[@]}" -c 1 -W 1 "$GUEST_IP" >/dev/null 2>&1; then
             T_PING=$(elapsed "$T_BOOT")
             return 0
