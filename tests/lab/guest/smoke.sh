@@ -22,6 +22,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTDIR=${1:-}
 [[ -n "$OUTDIR" && $# -eq 1 ]] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+[[ -d "$OUTDIR" ]] || { echo "smoke.sh: $OUTDIR is not a directory; run $HERE/build.sh $OUTDIR first" >&2; exit 2; }
 OUTDIR=$(cd "$OUTDIR" && pwd)
 READY_TIMEOUT=${SMOKE_READY_TIMEOUT:-60}
 
