@@ -37,9 +37,10 @@ demo: deps collection
 
 ## test        everything CI runs: lint, sanity, unit tests, Molecule scenarios on the lab
 test: deps
-	@start=$$(date +%s); \
+	@rm -rf $(REPORTS); start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint sanity unit molecule; \
-	echo "make test: all stages passed in $$(( $$(date +%s) - start ))s"
+	echo "make test: all stages done in $$(( $$(date +%s) - start ))s"; \
+	$(BIN)/python tests/summarize.py '$(REPORTS)/*.xml'
 
 ## test-quick  lint and unit tests (no lab)
 test-quick: deps lint unit
@@ -86,8 +87,11 @@ sanity: $(SANITY_VENV)/.installed collection
 	  PATH=$(abspath $(SANITY_VENV))/bin:$$PATH $(abspath $(SANITY_VENV))/bin/ansible-test sanity \
 	  --local --python 3.11 --requirements
 
-unit: venv
-	$(BIN)/pytest -q tests/unit tests/lab/unit
+# pytest exits 5 when it collected nothing: that is reported as what it is, never as a pass.
+REPORTS := $(abspath build/reports)
+unit: venv collection
+	@mkdir -p $(REPORTS); rc=0; $(BIN)/pytest -q --junitxml=$(REPORTS)/unit.xml || rc=$$?; \
+	if [ $$rc = 5 ]; then echo "unit: pytest collected no tests"; exit 1; fi; exit $$rc
 
 ## molecule    the Molecule scenarios on the lab (SCENARIOS="default ...")
 SCENARIOS ?= default

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Build the azblink.nfv lab guest: a Debian bookworm kernel + a tiny busybox
 # initramfs that boots in seconds under QEMU TCG and answers ping/TCP/HTTP.
 #

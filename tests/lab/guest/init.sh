@@ -35,7 +35,8 @@ stage() { [ "$AZB_DEBUG" = 1 ] && echo "azb-guest: [$(cut -d' ' -f1 /proc/uptime
 AZB_IP='' AZB_GW='' AZB_DNS='' AZB_HOSTNAME=azb-guest AZB_IFACE=eth0 AZB_DHCP_WAIT=20
 AZB_NODISK=0 AZB_NOWATCHDOG=0 AZB_WDT_TIMEOUT=20 AZB_DEBUG=0
 set -f   # no globbing of cmdline words
-for arg in $(cat /proc/cmdline); do
+read -r cmdline < /proc/cmdline
+for arg in $cmdline; do
     case "$arg" in
         azb.ip=*)          AZB_IP=${arg#*=} ;;
         azb.gw=*)          AZB_GW=${arg#*=} ;;

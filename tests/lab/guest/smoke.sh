@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # shellcheck disable=SC2016  # single-quoted snippets below are scripts for bash -c
 # Bounded self-test of the lab guest built by build.sh.
 #
