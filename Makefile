@@ -8,7 +8,7 @@ VENV         := .venv
 BIN          := $(VENV)/bin
 APPLIANCES   ?= 1
 IMAGE        ?= nfv
-COLL_ROOT    := build/collections
+COLL_ROOT    ?= build/collections
 COLL_DIR     := $(COLL_ROOT)/ansible_collections/azblink/nfv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo -E)
 LAB          := $(SUDO) $(abspath $(BIN))/python -m tests.lab.azblab

@@ -1,7 +1,8 @@
 """azblab: build, inspect and tear down the lab of appliances on this machine.
 
   up N [--image base|nfv]    appliances lab-a1..lab-aN (and their world) running; inventory written
-  down                       remove everything the lab made, and nothing else
+  up --names lab-a5 lab-a6   exactly these appliances, others untouched (parallel scenarios)
+  down [--only NAME ...]     remove everything the lab made (or only those appliances), nothing else
   status                     what runs
   restart NAME               reboot an appliance (halt its container, boot it again)
   client add|del ...         a client host plugged into a bridge of an appliance
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import subprocess
@@ -70,11 +72,15 @@ def cmd_up(args) -> None:
     gdir = guest_dir()
     world.ensure_internet()
     key, pub = ssh_key()
-    for i in existing_indices():
-        if i > args.n:
-            appliance.destroy(topo_appliance(i))
-            _delete_appliance_netns(topo_appliance(i))
-    apps = [topo_appliance(i) for i in range(1, args.n + 1)]
+    if args.names:
+        # Exactly these appliances; others (another scenario's, another developer's) are left alone.
+        apps = [_by_name(n) for n in args.names]
+    else:
+        for i in existing_indices():
+            if i > args.n:
+                appliance.destroy(topo_appliance(i))
+                _delete_appliance_netns(topo_appliance(i))
+        apps = [topo_appliance(i) for i in range(1, args.n + 1)]
     for app in apps:
         if appliance.layers_of(app) not in (None, lowers):
             system.log(f"{app.name} runs another image: recreating it")
@@ -129,14 +135,23 @@ def _delete_appliance_netns(app) -> None:
 
 
 def cmd_down(args) -> None:
+    names = set(args.only or [topo_appliance(i).name for i in range(1, MAX_APPLIANCES + 1)])
     for i in range(1, MAX_APPLIANCES + 1):
         app = topo_appliance(i)
+        if app.name not in names:
+            continue
         if os.path.isdir(appliance.root_dir(app)) or system.read_pid(app.name):
             appliance.destroy(app)
             system.log(f"{app.name} removed")
         _delete_appliance_netns(app)
         if system.link_exists(app.mgmt_host_ifname):
             system.ip(None, "link", "del", app.mgmt_host_ifname, check=False)
+        for isp in app.isps:
+            system.ip(INET_NS, "route", "del", isp.network, check=False)
+    if args.only and existing_indices():
+        write_inventory(args.inventory, [], "", "none")
+        system.log("other appliances still run: the lab's shared world stays up")
+        return
     world.teardown_internet()
     system.stop_daemon("apt-cacher-ng")
     world.clear_state_dirs()
@@ -218,7 +233,11 @@ def main(argv=None) -> None:
     p = sub.add_parser("up")
     p.add_argument("n", type=int, nargs="?", default=1)
     p.add_argument("--image", choices=("base", "nfv"), default="nfv")
-    sub.add_parser("down")
+    p.add_argument("--names", nargs="+", metavar="NAME",
+                   help="start exactly these appliances (lab-aK) and leave any others alone")
+    p = sub.add_parser("down")
+    p.add_argument("--only", nargs="+", metavar="NAME",
+                   help="remove only these appliances; the shared world goes with the last one")
     sub.add_parser("status")
     p = sub.add_parser("restart")
     p.add_argument("name")
@@ -239,6 +258,11 @@ def main(argv=None) -> None:
         system.die("the lab needs root (namespaces, nspawn, mounts)")
     if args.cmd == "up" and not 1 <= args.n <= MAX_APPLIANCES:
         system.die(f"APPLIANCES must be 1..{MAX_APPLIANCES}")
+    os.makedirs(system.RUN_DIR, exist_ok=True)
+    # One lab command at a time on this machine: parallel scenarios share the world they build.
+    lock = open(os.path.join(system.RUN_DIR, "lab.lock"), "w")  # noqa: SIM115 (held until exit)
+    if args.cmd in ("up", "down", "restart"):
+        fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
          "client": cmd_client, "fault": cmd_fault}[args.cmd](args)
