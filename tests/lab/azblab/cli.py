@@ -76,10 +76,7 @@ def cmd_up(args) -> None:
         # Exactly these appliances; others (another scenario's, another developer's) are left alone.
         apps = [_by_name(n) for n in args.names]
     else:
-        for i in existing_indices():
-            if i > args.n:
-                appliance.destroy(topo_appliance(i))
-                _delete_appliance_netns(topo_appliance(i))
+        # lab-a1..lab-aN; appliances beyond N (a scenario's, a parallel run's) are left alone.
         apps = [topo_appliance(i) for i in range(1, args.n + 1)]
     for app in apps:
         if appliance.layers_of(app) not in (None, lowers):
