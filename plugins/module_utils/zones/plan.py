@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What must change on the box for a zone ``Site``: decided here, written by the adapters.
+
+One code path for check mode and a real run: ``plan()`` gathers and compares, ``execute()`` writes.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import nft_state, render_networkd, render_nft
+from ansible_collections.azblink.nfv.plugins.module_utils.zones.net_adapter import mismatches
+from ansible_collections.azblink.nfv.plugins.module_utils.zones.nft_adapter import PERSISTED
+
+
+class Plan(object):
+    def __init__(self):
+        self.ruleset_text = ""       # the full file (tables replaced whole)
+        self.live = ""               # live listing
+        self.desired = ""            # desired listing, as nft prints it
+        self.nft_change = False
+        self.element_txn = None      # element-only transaction, when that suffices
+        self.persist = False         # the boot file differs from what should run
+        self.files_write = {}
+        self.files_stale = []
+        self.links_touch = []
+        self.links_remove = []
+        self.link_problems = []
+        self.expected_links = {}
+        self._old_files = {}
+
+    @property
+    def changed(self):
+        return bool(self.nft_change or self.persist or self.files_write or self.files_stale
+                    or self.links_remove or self.link_problems)
+
+    def actions(self):
+        out = []
+        if self.nft_change:
+            out.append("nft: %s" % ("update set elements" if self.element_txn is not None
+                                    else "replace tables inet %s, bridge %s"
+                                    % (render_nft.TABLE, render_nft.L2_TABLE)))
+        if self.persist:
+            out.append("persist ruleset to %s" % PERSISTED)
+        out += ["write %s/%s" % (render_networkd.DIR, f) for f in sorted(self.files_write)]
+        out += ["remove %s/%s" % (render_networkd.DIR, f) for f in self.files_stale]
+        out += ["delete link %s" % l for l in self.links_remove]
+        out += ["reconfigure %s" % p for p in self.link_problems]
+        return out
+
+    def diff(self):
+        d = [{"before_header": "nft ruleset (live)", "after_header": "nft ruleset (desired)",
+              "before": self.live, "after": self.desired}]
+        for name in sorted(set(self.files_write) | set(self.files_stale)):
+            d.append({"before_header": os.path.join(render_networkd.DIR, name),
+                      "after_header": os.path.join(render_networkd.DIR, name),
+                      "before": self._old_files.get(name, ""),
+                      "after": self.files_write.get(name, "")})
+        return d
+
+
+def _read(path):
+    try:
+        with open(path) as fh:
+            return fh.read()
+    except (IOError, OSError):
+        return None
+
+
+def plan(site, nft, net):
+    p = Plan()
+    p.ruleset_text = render_nft.render(site)
+    p.desired = nft.canonical(p.ruleset_text)
+    p.live = nft.live()
+    p.nft_change = p.live != p.desired
+    if p.nft_change and p.live:
+        p.element_txn = nft_state.element_changes(p.live, p.desired)
+    p.persist = _read(PERSISTED) != p.ruleset_text
+
+    want = render_networkd.render(site)
+    have = net.files()
+    p._old_files = have
+    p.files_write = dict((k, v) for k, v in want.items() if have.get(k) != v)
+    p.files_stale = sorted(k for k in have if k not in want)
+    gone_bridges = [k[len(render_networkd.PREFIX):-len(".netdev")] for k in p.files_stale
+                    if k.endswith(".netdev")]
+    live_links = net.links()
+    p.links_remove = sorted(b for b in gone_bridges if b in live_links)
+    p.expected_links = render_networkd.expected_links(site)
+    p.link_problems = mismatches(p.expected_links, live_links)
+    touched = set(k[len(render_networkd.PREFIX):].rsplit(".", 1)[0]
+                  for k in list(p.files_write) + p.files_stale)
+    touched |= set(prob.split(":")[0] for prob in p.link_problems)
+    p.links_touch = sorted(touched - set(p.links_remove))
+    return p
+
+
+def execute(p, nft, net, confirm_timeout=0):
+    """Network first (links the ruleset names), then one nft transaction, then persistence."""
+    if p.files_write or p.files_stale or p.links_remove or p.link_problems:
+        net.write(p.files_write, p.files_stale)
+        net.reload(p.links_touch, p.links_remove)
+        missing = net.wait_for(p.expected_links)
+        if missing:
+            raise RuntimeError("zone links did not come up as declared: %s" % "; ".join(missing))
+    if p.nft_change:
+        if confirm_timeout:
+            nft.schedule_rollback(confirm_timeout, render_nft.render_removal())
+        nft.apply(p.element_txn if p.element_txn else p.ruleset_text)
+    if confirm_timeout and p.nft_change:
+        nft.stage_pending(p.ruleset_text)
+    elif p.persist:
+        nft.persist(p.ruleset_text)

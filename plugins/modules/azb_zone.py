@@ -1,0 +1,244 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: azb_zone
+short_description: Security zones, bridge firewall, unified egress NAT and port forwards
+version_added: 0.1.0
+description:
+  - Converges the appliance's zone model. Each zone is a bridge (or an interface) with a role,
+    C(wan), C(restricted), C(dmz) or C(trusted), that sets its default reach (the brochure's matrix),
+    its addresses, and which of the box's services it may use.
+  - Bridges, ports and addresses are systemd-networkd files (back at boot without Ansible). The
+    firewall is two nftables tables, C(inet azblink) (routed traffic, NAT, port forwards, the box's
+    input) and C(bridge azblink_l2) (traffic inside one zone: per-host isolation), loaded in one
+    transaction and persisted in C(/etc/azblink/firewall.nft).
+  - Declared policies compile to set elements and the zone matrix to a verdict map, so packet cost
+    does not grow with the number of entries; a change that only adds or removes entries is applied
+    as element updates, without reloading the rest.
+  - The desired ruleset is loaded into a scratch network namespace first, so a ruleset the kernel
+    refuses never reaches the box, and live state is compared as nft itself prints it.
+  - With O(confirm_timeout), the box restores the previous ruleset by itself unless
+    O(state=confirmed) follows in time (commit-confirm against lock-out).
+author:
+  - azblink engineering (@azblink)
+extends_documentation_fragment:
+  - azblink.nfv.common
+attributes:
+  diff_mode:
+    support: full
+options:
+  state:
+    description:
+      - V(present) converges; V(absent) removes the tables, the zone bridges and their files.
+      - V(rendered) returns the ruleset and networkd files without touching or reading the box.
+      - V(gathered) returns the live state (links, addresses, ruleset listing).
+      - V(confirmed) disarms a pending rollback and persists the confirmed ruleset.
+    type: str
+    choices: [present, absent, rendered, gathered, confirmed]
+    default: present
+  zones:
+    description: The zones. Required for V(present) and V(rendered).
+    type: list
+    elements: dict
+    suboptions:
+      name: {description: Zone name, used in policies., type: str, required: true}
+      role:
+        description: Default policy of the zone.
+        type: str
+        required: true
+        choices: [wan, restricted, dmz, trusted]
+      bridge: {description: Bridge created for the zone (for example C(br3))., type: str}
+      interfaces: {description: Ports enslaved to the bridge, or the zone's own interface., type: list, elements: str}
+      address: {description: The box's addresses on the zone (CIDR)., type: list, elements: str}
+      gateway: {description: Default gateway (wan zones only)., type: str}
+      services:
+        description: Box services the zone may use (ping, ssh, dns, dhcp, ntp, http, https); defaults by role.
+        type: list
+        elements: str
+      intra: {description: Bridged traffic between hosts of the zone., type: str, choices: [accept, drop], default: accept}
+      internet: {description: Whether the zone may initiate to the WAN (default by role)., type: bool}
+  hosts:
+    description: Named endpoints (VMs, servers) usable in policies and port forwards.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Host name., type: str, required: true}
+      zone: {description: Zone the host lives in., type: str, required: true}
+      address: {description: Its addresses (inside the zone's networks)., type: list, elements: str, required: true}
+      isolated: {description: Drop bridged traffic to and from it inside its zone unless a policy allows it., type: bool, default: false}
+  policies:
+    description:
+      - Declared allows and denies, evaluated before the default matrix; denies before allows.
+      - C(from)/C(to) take zone names, host names, CIDRs or V(any); C(to) may be V(self) (the box).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Unique name; logged lines carry the prefix C(azb:NAME)., type: str, required: true}
+      from: {description: Sources., type: list, elements: str, required: true}
+      to: {description: Destinations., type: list, elements: str, required: true}
+      proto: {description: Protocol., type: str, choices: [tcp, udp, icmp, any], default: tcp}
+      ports: {description: Destination ports or ranges C(a-b)., type: list, elements: str}
+      action: {description: Verdict., type: str, choices: [accept, drop], default: accept}
+      log: {description: Log matching packets with the policy's prefix., type: bool, default: false}
+      rate_limit: {description: C(N/second|minute|hour [burst N]); above it packets are dropped., type: str}
+  port_forwards:
+    description: WAN ports forwarded to internal hosts (with hairpin for trusted zones).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Unique name., type: str, required: true}
+      proto: {description: Protocol., type: str, choices: [tcp, udp], default: tcp}
+      port: {description: WAN port or range C(a-b)., type: str, required: true}
+      to: {description: Host name or internal address., type: str, required: true}
+      to_port: {description: Destination port (single-port forwards)., type: int}
+      from: {description: Allowed source CIDRs (default any)., type: list, elements: str}
+      wan: {description: WAN zones it listens on (default all)., type: list, elements: str}
+  management_sources:
+    description: CIDRs allowed to reach the box's management ports. Everything else to the box is dropped.
+    type: list
+    elements: str
+    default: []
+  management_ports:
+    description: TCP ports of management access.
+    type: list
+    elements: int
+    default: [22]
+  nat_sources:
+    description: Extra source networks masqueraded out of the WAN (for example VPN client pools).
+    type: list
+    elements: str
+    default: []
+  confirm_timeout:
+    description: Seconds after which the box restores the previous ruleset unless confirmed; 0 disables.
+    type: int
+    default: 0
+"""
+
+EXAMPLES = r"""
+- name: Zones of a branch box
+  azblink.nfv.azb_zone:
+    zones:
+      - {name: wan, role: wan, bridge: br0, interfaces: [eno1], address: [192.0.2.10/29], gateway: 192.0.2.9}
+      - {name: lab, role: restricted, bridge: br1, address: [10.1.0.1/24]}
+      - {name: dmz, role: dmz, bridge: br2, address: [10.2.0.1/24]}
+      - {name: office, role: trusted, bridge: br3, address: [10.3.0.1/24]}
+    hosts:
+      - {name: web, zone: dmz, address: [10.2.0.10]}
+    policies:
+      - {name: web-db, from: [web], to: [10.3.0.20], proto: tcp, ports: ["5432"], log: true}
+    port_forwards:
+      - {name: https, port: "443", to: web}
+    management_sources: [198.18.0.1/32]
+    confirm_timeout: 60
+
+- name: Confirm once the box is still reachable
+  azblink.nfv.azb_zone:
+    state: confirmed
+"""
+
+RETURN = r"""
+actions:
+  description: What was (or in check mode would be) done.
+  returned: always
+  type: list
+  elements: str
+  sample: ["nft: update set elements", "write /etc/systemd/network/40-azb-br3.network"]
+rendered:
+  description: The ruleset file and networkd files (state rendered, and present).
+  returned: when state is rendered or present
+  type: dict
+  sample: {"ruleset": "table inet azblink ...", "networkd": {"40-azb-br3.netdev": "..."}}
+gathered:
+  description: Live links with masters and addresses, and the live ruleset listing.
+  returned: when state is gathered
+  type: dict
+rollback_armed:
+  description: Whether a rollback timer is waiting for confirmation.
+  returned: when state is present
+  type: bool
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, plan as zplan
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd, render_nft
+from ansible_collections.azblink.nfv.plugins.module_utils.zones.net_adapter import NetAdapter
+from ansible_collections.azblink.nfv.plugins.module_utils.zones.nft_adapter import NftAdapter
+from ansible_collections.azblink.nfv.plugins.module_utils.zones.spec import argument_spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_if=[("state", "present", ("zones",)), ("state", "rendered", ("zones",))])
+    state = module.params["state"]
+
+    def run(argv, data=None):
+        return module.run_command(argv, data=data, binary_data=True)
+
+    nft, net = NftAdapter(run), NetAdapter(run)
+    if state == "gathered":
+        module.exit_json(changed=False, gathered={"links": net.links(), "ruleset": nft.live(),
+                                                  "networkd": net.files()})
+    if state == "confirmed":
+        pending = nft.rollback_pending()
+        if not module.check_mode and pending:
+            nft.confirm()
+        module.exit_json(changed=pending, actions=["confirm the pending ruleset"] if pending else [])
+    if state == "absent":
+        _absent(module, nft, net)
+
+    try:
+        site = model.build(module.params)
+    except ValidationError as exc:
+        module.fail_json(msg=str(exc), path=exc.path)
+    rendered = {"ruleset": render_nft.render(site), "networkd": render_networkd.render(site)}
+    if state == "rendered":
+        module.exit_json(changed=False, rendered=rendered)
+
+    try:
+        p = zplan.plan(site, nft, net)
+        if p.changed and not module.check_mode:
+            zplan.execute(p, nft, net, module.params["confirm_timeout"])
+    except RuntimeError as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(changed=p.changed, actions=p.actions(), rendered=rendered,
+                  rollback_armed=bool(module.params["confirm_timeout"] and p.nft_change
+                                      and not module.check_mode))
+    if module._diff and p.changed:
+        result["diff"] = p.diff()
+    module.exit_json(**result)
+
+
+def _absent(module, nft, net):
+    live = nft.live()
+    files = net.files()
+    links = net.links()
+    bridges = [f[len(render_networkd.PREFIX):-len(".netdev")] for f in files if f.endswith(".netdev")]
+    bridges = [b for b in bridges if b in links]
+    changed = bool(live or files or bridges)
+    if changed and not module.check_mode:
+        if live:
+            nft.apply(render_nft.render_removal())
+        net.write({}, list(files))
+        net.reload([], bridges)
+        nft.persist(render_nft.render_removal())
+    result = dict(changed=changed, actions=(["remove nft tables"] if live else [])
+                  + ["remove %s" % f for f in files] + ["delete link %s" % b for b in bridges])
+    if module._diff and changed:
+        result["diff"] = {"before": live, "after": ""}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
