@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""azb_vm's flow: validate -> (rendered: stop here) -> read live state -> plan -> apply -> report.
+
+Kept out of the module file so the module stays argspec + docs.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.azblink.nfv.plugins.module_utils import capabilities
+from ansible_collections.azblink.nfv.plugins.module_utils.vm import model, plan, render
+
+_IOT = dict(type="dict")
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="running", choices=list(model.STATES)),
+    uri=dict(type="str", default=model.DEFAULT_URI),
+    uuid=dict(type="str"),
+    os_type=dict(type="str", default="linux", choices=list(model.OS_TYPES)),
+    firmware=dict(type="str", choices=list(model.FIRMWARES)),
+    machine=dict(type="str", default="q35"),
+    vcpus=dict(type="int", default=1),
+    memory=dict(type="int", default=512),
+    pool=dict(type="str", default=model.DEFAULT_POOL),
+    boot=dict(type="dict", options=dict(kernel=dict(type="path"), initrd=dict(type="path"),
+                                        cmdline=dict(type="str"))),
+    disks=dict(type="list", elements="dict", options=dict(
+        size=dict(type="raw"), base=dict(type="path"), volume=dict(type="str"), path=dict(type="path"),
+        name=dict(type="str"), pool=dict(type="str"), format=dict(type="str", default="qcow2",
+                                                                   choices=["qcow2", "raw"]),
+        bus=dict(type="str", choices=list(model.BUSES)),
+        device=dict(type="str", default="disk", choices=["disk", "cdrom"]),
+        readonly=dict(type="bool"), iotune=_IOT)),
+    nics=dict(type="list", elements="dict", options=dict(
+        bridge=dict(type="str", required=True), mac=dict(type="str"),
+        model=dict(type="str", default="virtio", choices=list(model.NIC_MODELS)),
+        rate_limit=dict(type="dict"))),
+    rate_limit_backend=dict(type="str", default="auto", choices=list(model.RATE_BACKENDS)),
+    vcpu_pins=dict(type="list", elements="str"),
+    emulator_pin=dict(type="str"),
+    autostart=dict(type="bool", default=False),
+    watchdog=dict(type="dict", options=dict(
+        model=dict(type="str", default="i6300esb", choices=list(model.WATCHDOG_MODELS)),
+        action=dict(type="str", default="reset", choices=list(model.WATCHDOG_ACTIONS)))),
+    serial_console=dict(type="bool", default=True),
+    cloud_init=dict(type="dict", options=dict(
+        user=dict(type="str", default="azb"), ssh_authorized_keys=dict(type="list", elements="str", no_log=False),
+        password_hash=dict(type="str", no_log=True), address=dict(type="str"), gateway=dict(type="str"),
+        dns=dict(type="list", elements="str"), hostname=dict(type="str"))),
+    windows=dict(type="dict", options=dict(
+        virtio_iso=dict(type="path", default="/usr/share/virtio-win/virtio-win.iso"),
+        hyperv=dict(type="bool", default=True), tpm=dict(type="bool", default=False))),
+    snapshot=dict(type="dict", options=dict(
+        name=dict(type="str"), action=dict(type="str", default="create", choices=list(model.SNAPSHOT_ACTIONS)),
+        keep=dict(type="int", no_log=False), description=dict(type="str"))),
+    purge=dict(type="bool", default=False),
+    restart_on_change=dict(type="bool", default=False),
+    shutdown_timeout=dict(type="int", default=60),
+)
+
+
+def _describe(a):
+    kind = a["action"]
+    if kind in ("create_volume", "resize_volume", "delete_volume", "write_seed"):
+        return "%s %s" % (kind, a["volume"])
+    if kind == "autostart":
+        return "autostart %s" % ("on" if a["value"] else "off")
+    if kind == "tc":
+        return "tc %s" % a["tap"]
+    if kind.startswith("snapshot_"):
+        return "%s %s" % (kind, a["name"])
+    return kind
+
+
+def choose_rate_backend(spec, run_command):
+    if spec["rate_limit_backend"] != "auto":
+        return spec["rate_limit_backend"], None
+    if spec["state"] == "rendered" or not any(n["rate_limit"] for n in spec["nics"]):
+        return "tc", None
+    rc, _o, err = run_command(capabilities.probe_command("qdisc_sfq"))
+    if rc == 0:
+        return "libvirt", None
+    return "tc", "sfq missing (%s): shaping taps with tc HTB" % (err or "").strip()
+
+
+def read_live(lv, spec, dom):
+    live = {"xml": None, "active": False, "autostart": False, "volumes": {}, "tc": {}, "snapshots": []}
+    if dom is not None:
+        live["xml"] = lv.inactive_xml(dom)
+        live["active"] = lv.is_active(dom)
+        live["autostart"] = lv.autostart(dom)
+        live["volume_refs"] = lv.volume_refs(live["xml"])
+        live["snapshots"] = lv.snapshots(dom)
+        if live["active"]:
+            for n in spec["nics"]:
+                if lv.link_exists(n["tap"]):
+                    live["tc"][n["tap"]] = lv.tc_live(n["tap"])
+    for d in spec["disks"]:
+        if d["kind"] in ("new", "overlay", "volume"):
+            vol = lv.volume(d["pool"], d["volume"])
+            live["volumes"][(d["pool"], d["volume"])] = lv.capacity(vol) if vol is not None else None
+    if spec.get("cloud_init"):
+        key = (spec["pool"], render.seed_volume(spec))
+        live["volumes"][key] = 0 if lv.volume(*key) is not None else None
+    return live
+
+
+def _apply(lv, spec, actions, dom):
+    created = []
+    try:
+        for a in actions:
+            kind = a["action"]
+            if kind == "create_volume":
+                lv.create_volume(a["pool"], a["xml"])
+                created.append((a["pool"], a["volume"]))
+            elif kind == "resize_volume":
+                if dom is not None and lv.is_active(dom):
+                    dom.blockResize(spec["disks"][a["disk"]]["target"], a["capacity"], 1)  # bytes
+                else:
+                    lv.resize_volume(lv.volume(a["pool"], a["volume"]), a["capacity"])
+            elif kind == "write_seed":
+                mac = spec["nics"][0]["mac"] if spec["nics"] else None
+                lv.write_seed(a["pool"], a["volume"], render.render_cloud_init(spec, mac))
+                created.append((a["pool"], a["volume"]))
+            elif kind == "define":
+                dom = lv.define(a["xml"])
+                created = []  # the domain now references them
+            elif kind == "autostart":
+                lv.set_autostart(dom, a["value"])
+            elif kind == "start":
+                lv.start(dom)
+            elif kind == "stop":
+                lv.stop(dom, spec["shutdown_timeout"])
+            elif kind == "restart":
+                lv.stop(dom, spec["shutdown_timeout"])
+                lv.start(dom)
+            elif kind == "tc":
+                lv.tc_apply(a["tap"], a["limits"])
+            elif kind == "destroy":
+                dom.destroy()
+            elif kind == "undefine":
+                lv.undefine(dom)
+            elif kind == "delete_volume":
+                lv.delete_volume(a["pool"], a["volume"])
+            elif kind == "snapshot_create":
+                lv.snapshot_create(dom, a["name"], a["description"])
+            elif kind == "snapshot_revert":
+                lv.snapshot_revert(dom, a["name"])
+            elif kind == "snapshot_delete":
+                lv.snapshot_delete(dom, a["name"])
+    except Exception:
+        # volumes made for a definition libvirt refused would be orphans: take them back
+        for pool, vol in created:
+            try:
+                lv.delete_volume(pool, vol)
+            except Exception:  # pylint: disable=broad-except
+                pass
+        raise
+    return dom
+
+
+def run(params, run_command, check_mode=False, want_diff=False, adapter_factory=None):
+    spec = model.validate(params)
+    result = {"changed": False, "actions": []}
+    if spec["state"] == "rendered":
+        backend = choose_rate_backend(spec, run_command)[0]
+        xml = plan.desired_xml(spec, None, backend)
+        result.update(xml=xml, uuid=spec.get("uuid") or model.derive_uuid(spec["name"]),
+                      macs=[n["mac"] for n in spec["nics"]], taps=[n["tap"] for n in spec["nics"]],
+                      rate_limit_backend=backend, pending_restart=False)
+        return result
+    if adapter_factory is None:
+        from ansible_collections.azblink.nfv.plugins.module_utils.vm.adapter import Libvirt
+        adapter_factory = Libvirt
+    lv = adapter_factory(spec["uri"], run_command)
+    dom = lv.lookup(spec["name"])
+    if spec["snapshot"]:
+        if dom is None:
+            raise model.SpecError([("name", "no domain %r to snapshot" % spec["name"])])
+        snaps = lv.snapshots(dom)
+        actions = plan.plan_snapshot(spec["snapshot"], {"snapshots": snaps})
+        if actions and not check_mode:
+            _apply(lv, spec, actions, dom)
+        result.update(changed=bool(actions), actions=[_describe(a) for a in actions],
+                      snapshots=lv.snapshots(dom))
+        return result
+    if spec["state"] != "absent":
+        model.check_host(spec, lv.host_facts())
+    live = read_live(lv, spec, dom)
+    if spec["state"] == "absent":
+        actions, diff = plan.plan_absent(spec, live)
+    else:
+        backend, note = choose_rate_backend(spec, run_command)
+        actions, diff, xml = plan.plan_present(spec, live, backend)
+        result.update(xml=xml, macs=[n["mac"] for n in spec["nics"]], taps=[n["tap"] for n in spec["nics"]],
+                      rate_limit_backend=backend, uuid=plan.normalise.domain_uuid(xml),
+                      pending_restart=bool(live["active"] and any(a["action"] == "define" for a in actions)
+                                           and not any(a["action"] in ("restart", "stop") for a in actions)))
+        if note:
+            result["rate_limit_note"] = note
+    if actions and not check_mode:
+        dom = _apply(lv, spec, actions, dom)
+    result["changed"] = bool(actions)
+    result["actions"] = [_describe(a) for a in actions]
+    if want_diff:
+        result["diff"] = diff
+    if dom is not None and spec["state"] != "absent":
+        result["snapshots"] = lv.snapshots(dom)
+    return result
