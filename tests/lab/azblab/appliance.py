@@ -5,6 +5,7 @@ outlives the container, so restarting the container is a reboot of the box, not 
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -128,6 +129,60 @@ def stop(app: Appliance, timeout: float = 20.0) -> None:
         if system.pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
     system.stop_daemon(app.name, grace=5)
+    power_off_network(app)
+
+
+# The cables of an appliance: they survive a reboot, like the NICs and what is plugged into them.
+CABLED = ("lo", "mgmt0", "wan1", "wan2")
+CLIENT_PORT_PREFIX = "lc-"
+FRESH_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.conf.all.rp_filter",
+                 "net.ipv4.conf.default.rp_filter")
+
+
+def record_fresh_sysctls(app: Appliance) -> None:
+    """Remember what a fresh namespace has, so a power-off can put it back."""
+    path = os.path.join(root_dir(app), "fresh-sysctls")
+    if os.path.exists(path):
+        return
+    vals = system.out(["ip", "netns", "exec", app.netns, "sysctl"] + list(FRESH_SYSCTLS))
+    _write(path, vals)
+
+
+def power_off_network(app: Appliance) -> None:
+    """What a power cycle does to a box's network: the namespace outlives the container, so the
+    lab clears it by hand: ruleset, routes, addresses, every link the box made (bridges, taps,
+    tunnels), forwarding settings. Only the cables stay, down and unconfigured."""
+    if app.netns not in system.netns_list():
+        return
+    nsx = ["ip", "netns", "exec", app.netns]
+    system.run(nsx + ["nft", "flush", "ruleset"], check=False, capture=True)
+    links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
+    for link in links:
+        name = link["ifname"]
+        if name in CABLED or name.startswith(CLIENT_PORT_PREFIX):
+            system.ip(app.netns, "link", "set", name, "nomaster", check=False)
+            system.ip(app.netns, "addr", "flush", "dev", name, check=False)
+            if name != "lo":
+                system.ip(app.netns, "link", "set", name, "down", check=False)
+        else:
+            system.ip(app.netns, "link", "del", name, check=False)
+    for table in ("main", "all"):
+        system.ip(app.netns, "route", "flush", "table", table, check=False)
+    system.ip(app.netns, "rule", "flush", check=False)
+    system.run(nsx + ["ip", "rule", "add", "pref", "0", "lookup", "local"], check=False, capture=True)
+    system.run(nsx + ["ip", "rule", "add", "pref", "32766", "lookup", "main"], check=False, capture=True)
+    system.run(nsx + ["ip", "rule", "add", "pref", "32767", "lookup", "default"], check=False, capture=True)
+    system.ip(app.netns, "addr", "add", "127.0.0.1/8", "dev", "lo", check=False)
+    system.ip(app.netns, "addr", "add", "::1/128", "dev", "lo", check=False)
+    system.ip(app.netns, "link", "set", "lo", "up", check=False)
+    path = os.path.join(root_dir(app), "fresh-sysctls")
+    if os.path.exists(path):
+        with open(path) as fh:
+            for line in fh:
+                key, _, val = line.partition("=")
+                if key.strip():
+                    system.run(nsx + ["sysctl", "-qw", f"{key.strip()}={val.strip()}"], check=False,
+                               capture=True)
 
 
 def wait_ssh(app: Appliance, timeout: float = 60.0) -> float:

@@ -83,6 +83,8 @@ def cmd_up(args) -> None:
             system.log(f"{app.name} runs another image: recreating it")
             appliance.destroy(app)
         system.ensure_netns(app.netns)
+        os.makedirs(appliance.root_dir(app), exist_ok=True)
+        appliance.record_fresh_sysctls(app)
         appliance.wire_mgmt(app)
         for isp in app.isps:
             world.ensure_isp(isp, app)
