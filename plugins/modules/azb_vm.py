@@ -14,7 +14,7 @@ short_description: One libvirt VM, declared (disks, NICs on zone bridges, pinnin
 version_added: 0.1.0
 description:
   - Defines, starts, stops or removes one libvirt domain so that it matches the options. Idempotent
-    against the live domain - the normalised inactive XML of the domain is compared with the rendered
+    against the live domain; the normalised inactive XML of the domain is compared with the rendered
     one, so libvirt's own defaults (PCI addresses, controllers, expanded machine types) never count
     as a change. The UUID of an existing domain is kept; a new domain gets a UUID derived from its
     name, and a NIC without a MAC gets one derived from the VM name and its index.
@@ -26,7 +26,7 @@ description:
     The limits are also stored in the domain's metadata, so the libvirt hook installed by the
     C(azblink.nfv.workloads) role re-applies them whenever the VM starts (for example at boot).
   - Bad input is rejected before anything changes, with the field path (for example
-    C(nics[1].mac: duplicate MAC 52:54:00:12:34:56)); this includes memory beyond the host, pinning to
+    C(nics[1].mac) with the reason C(duplicate MAC 52:54:00:12:34:56)); this includes memory beyond the host, pinning to
     CPUs the host does not have and shrinking a disk.
 author:
   - azblink engineering (@azblink)

@@ -196,8 +196,8 @@ def _disks(c, name, raw, pool):
                 size = parse_size(d["size"])
             except ValueError as e:
                 c.err(p + ".size", "%s, got %r" % (e, d["size"]))
-        disk = {"device": device, "bus": bus, "format": c.choice(d, "format", p + ".format",
-                                                                   ("qcow2", "raw"), "qcow2"),
+        fmt = c.choice(d, "format", p + ".format", ("qcow2", "raw"), "qcow2")
+        disk = {"device": device, "bus": bus, "format": fmt,
                 "size": size, "readonly": c.bool_(d, "readonly", p + ".readonly", device == "cdrom"),
                 "pool": c.str_(d, "pool", p + ".pool", pool), "iotune": {}}
         if d.get("path") is not None:
@@ -413,8 +413,8 @@ def check_host(spec, host):
     """Checks that need the box's facts: ``host = {'memory_mib': int, 'cpus': int}``."""
     errors = []
     if spec["memory"] > host["memory_mib"]:
-        errors.append(("memory", "%d MiB is more than the host has (%d MiB)" % (spec["memory"],
-                                                                                  host["memory_mib"])))
+        errors.append(("memory", "%d MiB is more than the host has (%d MiB)"
+                       % (spec["memory"], host["memory_mib"])))
     for i, cs in enumerate(spec["vcpu_pins"]):
         bad = [n for n in parse_cpuset(cs) if n >= host["cpus"]]
         if bad:

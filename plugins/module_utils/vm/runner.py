@@ -29,8 +29,8 @@ ARGUMENT_SPEC = dict(
                                         cmdline=dict(type="str"))),
     disks=dict(type="list", elements="dict", options=dict(
         size=dict(type="raw"), base=dict(type="path"), volume=dict(type="str"), path=dict(type="path"),
-        name=dict(type="str"), pool=dict(type="str"), format=dict(type="str", default="qcow2",
-                                                                   choices=["qcow2", "raw"]),
+        name=dict(type="str"), pool=dict(type="str"),
+        format=dict(type="str", default="qcow2", choices=["qcow2", "raw"]),
         bus=dict(type="str", choices=list(model.BUSES)),
         device=dict(type="str", default="disk", choices=["disk", "cdrom"]),
         readonly=dict(type="bool"), iotune=_IOT)),

@@ -70,7 +70,7 @@ def test_bad_input_names_the_field(label, override, message):
 def test_all_problems_are_reported_at_once():
     with pytest.raises(model.SpecError) as exc:
         model.validate(base(vcpus=0, nics=[{"bridge": "br3", "mac": "bad"}]))
-    paths = [p for p, _ in exc.value.errors]
+    paths = [err[0] for err in exc.value.errors]
     assert paths == ["vcpus", "nics[0].mac"]
 
 

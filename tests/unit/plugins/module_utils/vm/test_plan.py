@@ -112,8 +112,8 @@ def snap(**kw):
 def test_snapshot_create_is_idempotent_by_name_and_keep_prunes_oldest():
     assert plan.plan_snapshot(snap(name="s2"), {"snapshots": SNAPS}) == []
     acts = plan.plan_snapshot(snap(keep=2), {"snapshots": SNAPS})
-    assert [(a["action"], a["name"]) for a in acts] == [("snapshot_create", "s4"), ("snapshot_delete", "s1"),
-                                                       ("snapshot_delete", "s2")]
+    want = [("snapshot_create", "s4"), ("snapshot_delete", "s1"), ("snapshot_delete", "s2")]
+    assert [(a["action"], a["name"]) for a in acts] == want
 
 
 def test_snapshot_revert_and_delete():

@@ -54,9 +54,9 @@ def test_machine_aliases():
 
 
 def test_linux_guest_elements():
-    x = dom(render.render_domain(t1_spec(disks=[{"size": "1G", "iotune": {"total_iops_sec": 200,
-                                                                           "read_bytes_sec": 1048576}}],
-                                          vcpus=2, vcpu_pins=["0", "1"], emulator_pin="0"), "u"))
+    iotune = {"total_iops_sec": 200, "read_bytes_sec": 1048576}
+    spec = t1_spec(disks=[{"size": "1G", "iotune": iotune}], vcpus=2, vcpu_pins=["0", "1"], emulator_pin="0")
+    x = dom(render.render_domain(spec, "u"))
     assert x.get("type") == "qemu"
     assert x.findtext("os/kernel") == LAB["kernel"] and x.findtext("os/cmdline") == LAB["cmdline"]
     assert [(p.get("vcpu"), p.get("cpuset")) for p in x.findall("cputune/vcpupin")] == [("0", "0"), ("1", "1")]
