@@ -103,7 +103,9 @@ def policy_rules(p):
         if l4:
             match.append(l4)
         m = " ".join(match)
-        log = ' log prefix "azb:%s "' % p.name if p.log else ""
+        # nflog group 0: ulogd (or any NFLOG reader) gets the line, also inside containers where
+        # the kernel log of a non-initial network namespace is silenced.
+        log = ' log prefix "azb:%s " group 0' % p.name if p.log else ""
         if p.rate_limit:
             rules.append("%s %s%s %s" % (m, _rate(p.rate_limit), log, p.action))
             rules.append("%s drop" % m)  # over the limit: refused, not left to the default matrix
