@@ -1,0 +1,105 @@
+"""The renderers are pure: model in, nft text and networkd files out."""
+import copy
+import ipaddress
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, render_networkd, render_nft
+
+from .test_model import GOOD
+
+
+def site(**changes):
+    doc = copy.deepcopy(GOOD)
+    doc.update(changes)
+    return model.build(doc)
+
+
+def chain(text, name):
+    body = text.split("chain %s {" % name, 1)[1].split("\n\t}", 1)[0]
+    return [l.strip() for l in body.splitlines()[2:] if l.strip()]
+
+
+def _nft_loads(text):
+    """Load the ruleset into a throwaway network namespace with the real nft."""
+    if not shutil.which("nft") or not shutil.which("unshare"):
+        pytest.skip("nft or unshare is not installed here")
+    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("cannot create a network namespace: " + probe.stderr.strip())
+    res = subprocess.run(["unshare", "--net", "nft", "-f", "-"], input=text, capture_output=True,
+                         text=True, check=False)
+    assert res.returncode == 0, res.stderr
+
+
+def test_rendered_ruleset_loads_into_the_kernel():
+    _nft_loads(render_nft.render(site()))
+
+
+def test_ten_thousand_entries_are_set_elements_not_rules():
+    small = render_nft.render(site())
+    policies = [{"name": "p%d" % i, "from": ["10.3.%d.%d" % (i // 250, i % 250 + 1)],
+                 "to": ["web"], "proto": "tcp", "ports": ["%d" % (1000 + i % 5000)]}
+                for i in range(10000)]
+    zones = copy.deepcopy(GOOD["zones"])
+    zones[3]["address"] = ["10.3.0.1/16"]
+    big = render_nft.render(site(zones=zones, policies=policies))
+    assert chain(big, "forward") == chain(small, "forward")
+    assert big.count(" . tcp . ") >= 10000
+    _nft_loads(big)
+
+
+def test_default_matrix_follows_the_roles():
+    m = render_nft.zone_matrix(site())
+    assert '"br3" . "br1" : accept' in m          # trusted -> restricted
+    assert '"br3" . "br0" : accept' in m          # trusted -> wan
+    assert '"br2" . "br0" : accept' in m          # dmz -> wan
+    assert not [e for e in m if e.startswith('"br1" . "br0"')]   # restricted: nowhere
+    assert not [e for e in m if e.startswith('"br1" . "br3"')]
+    assert not [e for e in m if e.startswith('"br2" . "br3"')]   # dmz -> trusted only by policy
+    assert not [e for e in m if e.startswith('"br0"')]           # wan -> inside only by forwards
+
+
+def test_trusted_zones_do_not_reach_each_other_by_default():
+    zones = copy.deepcopy(GOOD["zones"]) + [{"name": "dev", "role": "trusted", "bridge": "br4",
+                                              "address": ["10.4.0.1/24"]}]
+    m = render_nft.zone_matrix(site(zones=zones))
+    assert '"br3" . "br4" : accept' not in m and '"br4" . "br3" : accept' not in m
+
+
+def test_logged_and_rate_limited_policies_get_their_own_rules():
+    policies = [{"name": "web-db", "from": ["web"], "to": ["10.3.0.20"], "proto": "tcp", "ports": ["5432"],
+                 "log": True, "rate_limit": "10/second burst 5"}]
+    fwd = chain(render_nft.render(site(policies=policies)), "forward")
+    limited = [r for r in fwd if "limit rate 10/second burst 5 packets" in r]
+    assert limited and 'log prefix "azb:web-db " group 0' in limited[0]
+    assert any(r.endswith("tcp th dport { 5432 } drop") for r in fwd), "over-limit packets must be dropped"
+
+
+def test_port_forward_dnat_and_hairpin():
+    pre = chain(render_nft.render(site()), "prerouting")
+    assert any('iifname { "br0" }' in r and "tcp dport 80 dnat ip to 10.2.0.10" in r for r in pre)
+    assert any("iifname != @wan_if ip daddr { 192.0.2.10 } tcp dport 80" in r for r in pre)
+
+
+def test_isolated_hosts_land_in_the_bridge_table():
+    hosts = [{"name": "web", "zone": "dmz", "address": ["10.2.0.10"], "isolated": True}]
+    text = render_nft.render_bridge(site(hosts=hosts))
+    assert "elements = { 10.2.0.10 }" in text.split("set isolated4 {", 1)[1].split("}", 1)[0] + "}"
+
+
+def test_networkd_files_for_bridges_ports_and_gateway():
+    files = render_networkd.render(site())
+    assert "Kind=bridge" in files["40-azb-br0.netdev"]
+    assert "Bridge=br0" in files["40-azb-wan1.network"]
+    assert "Gateway=192.0.2.9" in files["40-azb-br0.network"]
+    assert "Address=10.3.0.1/24" in files["40-azb-br3.network"]
+    assert render_networkd.expected_links(site())["wan1"] == ("br0", [])
+
+
+def test_removal_text_deletes_only_our_tables():
+    text = render_nft.render_removal()
+    assert "delete table inet azblink" in text and "delete table bridge azblink_l2" in text
+    assert "flush ruleset" not in text
