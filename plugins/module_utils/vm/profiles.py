@@ -89,6 +89,9 @@ def resolve(vms, zones, profiles=None, host=None, defaults=None):
     """-> list of {'name', 'args' (azb_vm options), 'health' or None, 'publish'}. Raises SpecError."""
     catalogue = merge(PROFILES, profiles or {})
     host = host or {}
+    defaults = dict(defaults or {})
+    health_defaults = {"probe": "ping", "port": 80, "failures": 3, "action": "reset", "grace": 60}
+    health_defaults.update(defaults.pop("health", None) or {})
     errors = []
     zone_by_name, zone_by_role = {}, {}
     for i, z in enumerate(zones or []):
@@ -117,7 +120,7 @@ def resolve(vms, zones, profiles=None, host=None, defaults=None):
         for k in ("nics", "disks", "publish"):
             if k not in raw and prof_name and k in catalogue[prof_name]:
                 vm[k] = copy.deepcopy(catalogue[prof_name][k])
-        for k, v in (defaults or {}).items():
+        for k, v in defaults.items():
             vm.setdefault(k, v)
         name = vm.get("name")
         if name in names:
@@ -191,15 +194,14 @@ def resolve(vms, zones, profiles=None, host=None, defaults=None):
             macs.setdefault(n["mac"], "%s.nics[%d]" % (p, j))
         health = None
         if vm.get("always_on"):
-            h = dict(vm.get("health") or {})
+            h = merge(health_defaults, vm.get("health") or {})
             target = h.get("address") or _strip_prefix(first_addr)
             if not target:
                 errors.append((p + ".health.address", "an always-on VM needs a probe address "
                                "(health.address or nics[0].address)"))
             else:
-                health = {"name": name, "address": target, "probe": h.get("probe", "ping"),
-                          "port": int(h.get("port", 80)), "failures": int(h.get("failures", 3)),
-                          "action": h.get("action", "reset"), "grace": int(h.get("grace", 60))}
+                health = {"name": name, "address": target, "probe": h["probe"], "port": int(h["port"]),
+                          "failures": int(h["failures"]), "action": h["action"], "grace": int(h["grace"])}
                 if health["probe"] not in ("ping", "tcp"):
                     errors.append((p + ".health.probe", "must be ping or tcp"))
                 if health["action"] not in ("reset", "restart"):
