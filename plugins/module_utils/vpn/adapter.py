@@ -42,7 +42,7 @@ class System(object):
         try:
             with open(path, "r") as f:
                 return f.read()
-        except (IOError, OSError):
+        except (IOError, OSError, UnicodeDecodeError):
             return None
 
     @staticmethod

@@ -104,8 +104,7 @@ def plan(tunnels, paths, system, implementation, check_mode=False, remove=False)
                 action = max(action, a.on_change, key=RANK.get)
                 if a.kind == "export" and a.path.endswith(".conf"):
                     p.qr.append((a.path, a.path[:-5] + ".png"))
-            elif a.kind == "export" and a.path.endswith(".conf") and system.read(a.path[:-5] + ".png") is None \
-                    and not os.path.exists(a.path[:-5] + ".png"):
+            elif a.kind == "export" and a.path.endswith(".conf") and not os.path.exists(a.path[:-5] + ".png"):
                 p.qr.append((a.path, a.path[:-5] + ".png"))
             if a.kind == "export" and a.path.endswith(".conf"):
                 wanted_paths.add(a.path[:-5] + ".png")
