@@ -30,10 +30,16 @@ help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 ## demo        build a lab appliance and converge the reference site on it, then verify it
+# The demo's client hosts, one per zone of the reference site (inventories/lab), on every appliance.
+DEMO_CLIENTS := c1:br1:10.1.0.50/24:10.1.0.1 web:br2:10.2.0.10/24:10.2.0.1 \
+                c3:br3:10.3.0.50/24:10.3.0.1 c4:br4:10.4.0.50/24:10.4.0.1
 demo: deps collection
 	$(LAB) up $(APPLIANCES) --image $(IMAGE)
+	for i in $$(seq 1 $(APPLIANCES)); do for c in $(DEMO_CLIENTS); do IFS=: read -r l b a g <<< "$$c"; \
+	  $(LAB) client add lab-a$$i $$l --bridge $$b --address $$a --gateway $$g >/dev/null; done; done
 	$(BIN)/ansible-playbook -i .lab/inventory.yml -i inventories/lab playbooks/site.yml
 	$(BIN)/ansible-playbook -i .lab/inventory.yml -i inventories/lab playbooks/verify.yml
+	for i in $$(seq 1 $(APPLIANCES)); do $(SUDO) $(BIN)/python -m tests.lab.demo_check $$i; done
 
 ## test        everything CI runs: lint, sanity, unit tests, Molecule scenarios on the lab
 test: deps
@@ -94,7 +100,7 @@ unit: venv collection
 	if [ $$rc = 5 ]; then echo "unit: pytest collected no tests"; exit 1; fi; exit $$rc
 
 ## molecule    the Molecule scenarios on the lab (SCENARIOS="default ...")
-SCENARIOS ?= default
+SCENARIOS ?= default zones
 molecule: venv collection
 	for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
 
