@@ -117,7 +117,7 @@ lab-status: venv
 
 ## bench       benchmarks (not tests): see bench/README.md
 bench: deps
-	$(BIN)/python bench/run.py
+	$(SUDO) $(BIN)/python -m bench.run
 
 ## build       the collection tarball
 build: venv

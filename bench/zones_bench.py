@@ -1,0 +1,168 @@
+"""Benchmark: the zones firewall at 10,000 ACL entries, against what a user would otherwise use.
+
+On a dedicated lab appliance (lab-a2) it measures, in one run:
+  1. azb_zone applying N entries from nothing, through Ansible, minus Ansible's own floor
+     (the same play with a `ping` task);
+  2. raw `nft -f` of the very ruleset azb_zone rendered, timed on the box;
+  3. ansible.builtin.iptables in a loop for a few hundred rules, extrapolated to N (said so);
+  4. a one-rule change on the N-entry set, and a no-op re-apply;
+  5. iperf3 throughput between two zones (br3 -> br4) with no ruleset and with the N entries.
+Not a test: it prints a table. Usage: python -m bench.zones_bench [N]   (root; uses the lab)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+APPLIANCE = "lab-a2"
+INDEX = 2
+INVENTORY = os.path.join(REPO, ".lab", "bench-zones.yml")
+PY = os.path.join(REPO, ".venv", "bin", "python")
+BIN = os.path.join(REPO, ".venv", "bin")
+ENV = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+           ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH",
+                                                   os.path.join(REPO, "build", "collections")),
+           PATH=BIN + ":" + os.environ["PATH"])
+IPTABLES_SAMPLE = 100
+
+
+def lab(*args):
+    subprocess.run([PY, "-m", "tests.lab.azblab", "--inventory", INVENTORY] + list(args), cwd=REPO,
+                   check=True, env=ENV, stdout=subprocess.DEVNULL)
+
+
+def ssh(cmd, timeout=300):
+    inv = json.load(open(INVENTORY))["all"]["children"]["azb_lab"]["hosts"][APPLIANCE]
+    argv = ["ssh", "-i", inv["ansible_ssh_private_key_file"], "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@" + inv["ansible_host"], cmd]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=True).stdout
+
+
+def playbook(tasks, extra=None):
+    """Run one play on the bench appliance; -> wall seconds."""
+    play = [{"name": "bench", "hosts": APPLIANCE, "gather_facts": False, "become": True,
+             "vars_files": [extra] if extra else [], "tasks": tasks}]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, dir=REPO) as fh:
+        json.dump(play, fh)
+        path = fh.name
+    try:
+        t0 = time.perf_counter()
+        res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", INVENTORY, path], cwd=REPO,
+                             env=ENV, capture_output=True, text=True, check=False)
+        secs = time.perf_counter() - t0
+    finally:
+        os.unlink(path)
+    if res.returncode != 0:
+        raise RuntimeError(res.stdout[-3000:] + res.stderr[-2000:])
+    return secs, res.stdout
+
+
+def zone_vars(n, port_shift=0):
+    zones = [
+        {"name": "wan", "role": "wan", "bridge": "br0", "interfaces": ["wan1"],
+         "address": ["192.0.2.18/29"], "gateway": "192.0.2.17"},
+        {"name": "office", "role": "trusted", "bridge": "br3", "interfaces": ["lc-b3"], "address": ["10.3.0.1/16"]},
+        {"name": "dev", "role": "trusted", "bridge": "br4", "interfaces": ["lc-b4"], "address": ["10.4.0.1/24"]},
+    ]
+    policies = [{"name": "p%d" % i, "from": ["10.3.%d.%d" % (i // 250 + 1, i % 250 + 1)], "to": ["dev"],
+                 "proto": "tcp", "ports": [str(1024 + (i + port_shift) % 60000)]} for i in range(n - 1)]
+    policies.append({"name": "iperf", "from": ["office"], "to": ["dev"], "proto": "tcp", "ports": ["5201"]})
+    return {"zones": zones, "policies": policies, "management_sources": ["198.18.0.1/32"]}
+
+
+def zone_task(args, state="present"):
+    a = dict(args, state=state)
+    return [{"name": "azb_zone", "azblink.nfv.azb_zone": a, "register": "r"},
+            {"name": "show", "ansible.builtin.debug": {"msg": "ACTIONS={{ r.actions | default([]) | to_json }}"}}]
+
+
+def write_vars(data):
+    fd, path = tempfile.mkstemp(suffix=".json", dir=REPO)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"bench_zone": data}, fh)
+    return path
+
+
+def iperf(secs=3):
+    srv = subprocess.Popen(["ip", "netns", "exec", "azb-a2-c-b4", "iperf3", "-s", "-1", "-B", "10.4.0.50"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.7)
+    try:
+        out = subprocess.run(["ip", "netns", "exec", "azb-a2-c-b3", "iperf3", "-c", "10.4.0.50", "-t", str(secs),
+                              "-J"], capture_output=True, text=True, timeout=secs + 20, check=True).stdout
+    finally:
+        srv.wait(10)
+    return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+
+
+def main(n):
+    rows = []
+    lab("up", "--names", APPLIANCE, "--image", "nfv")
+    for label, br, addr, gw in (("b3", "br3", "10.3.0.50/16", "10.3.0.1"), ("b4", "br4", "10.4.0.50/24", "10.4.0.1")):
+        lab("client", "add", APPLIANCE, label, "--bridge", br, "--address", addr, "--gateway", gw)
+    ssh("sysctl -qw net.ipv4.ip_forward=1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables"
+        " >/dev/null 2>&1; nft delete table inet azblink 2>/dev/null; true")
+    floor, _ = playbook([{"name": "ping", "ansible.builtin.ping": {}}])
+
+    small = write_vars(zone_vars(2))
+    big = write_vars(zone_vars(n))
+    try:
+        playbook(zone_task("{{ bench_zone }}"), small)          # bridges and links in place
+        ssh("nft delete table inet azblink; nft delete table bridge azblink_l2")
+        t_apply, _ = playbook(zone_task("{{ bench_zone }}"), big)
+        rows.append(("azb_zone: apply %d entries from nothing (minus ping floor)" % n, t_apply - floor))
+
+        playbook([{"name": "render", "azblink.nfv.azb_zone": {
+                       "state": "rendered", "zones": "{{ bench_zone.zones }}",
+                       "policies": "{{ bench_zone.policies }}",
+                       "management_sources": "{{ bench_zone.management_sources }}"}, "register": "r"},
+                  {"name": "copy", "ansible.builtin.copy": {"content": "{{ r.rendered.ruleset }}",
+                                                            "dest": "/tmp/bench.nft", "mode": "0600"}}], big)
+        t_raw = float(ssh("python3 -c \"import subprocess,time;t=time.perf_counter();"
+                          "subprocess.run(['nft','-f','/tmp/bench.nft'],check=True);print(time.perf_counter()-t)\""))
+        rows.append(("raw nft -f of the same ruleset (on the box)", t_raw))
+
+        t_noop, _ = playbook(zone_task("{{ bench_zone }}"), big)
+        rows.append(("azb_zone: no-op re-apply of %d entries (minus floor)" % n, t_noop - floor))
+
+        changed = zone_vars(n)
+        changed["policies"][0]["ports"] = ["65000"]
+        one = write_vars(changed)
+        t_one, out = playbook(zone_task("{{ bench_zone }}"), one)
+        how = "element update" if "update set elements" in out else "full replace"
+        rows.append(("azb_zone: one-rule change on %d entries (%s, minus floor)" % (n, how), t_one - floor))
+        os.unlink(one)
+
+        gbps_set = iperf()
+        ssh("nft delete table inet azblink; nft delete table bridge azblink_l2")
+        gbps_empty = iperf()
+        rows.append(("iperf3 br3->br4, empty ruleset (Gbit/s)", gbps_empty))
+        rows.append(("iperf3 br3->br4, %d entries loaded (Gbit/s)" % n, gbps_set))
+        rows.append(("  throughput with entries / empty", gbps_set / gbps_empty))
+
+        ipt_tasks = [{"name": "iptables rule", "ansible.builtin.iptables": {
+            "chain": "FORWARD", "source": "10.3.{{ (item // 250) + 1 }}.{{ item % 250 + 1 }}",
+            "destination": "10.4.0.0/24", "protocol": "tcp", "destination_port": "{{ 1024 + item }}",
+            "jump": "ACCEPT"}, "loop": "{{ range(%d) | list }}" % IPTABLES_SAMPLE}]
+        t_ipt, _ = playbook(ipt_tasks)
+        ssh("iptables -F FORWARD")
+        per_rule = (t_ipt - floor) / IPTABLES_SAMPLE
+        rows.append(("ansible.builtin.iptables loop: %d rules measured" % IPTABLES_SAMPLE, t_ipt - floor))
+        rows.append(("  extrapolated to %d rules (x%d, not measured)" % (n, n // IPTABLES_SAMPLE), per_rule * n))
+        rows.append(("azb_zone apply / raw nft -f", (t_apply - floor) / t_raw))
+    finally:
+        for f in (small, big):
+            if os.path.exists(f):
+                os.unlink(f)
+        lab("down", "--only", APPLIANCE)
+    print("\nzones firewall benchmark (%d ACL entries), Ansible floor (ping play) %.2f s" % (n, floor))
+    print("%-66s %10s" % ("measure", "value"))
+    for name, val in rows:
+        print("%-66s %10.3f" % (name, val))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10000)
