@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 APPLIANCE = "lab-a2"
 INDEX = 2
@@ -35,7 +37,8 @@ def lab(*args):
 
 
 def ssh(cmd, timeout=300):
-    inv = json.load(open(INVENTORY))["all"]["children"]["azb_lab"]["hosts"][APPLIANCE]
+    with open(INVENTORY) as fh:
+        inv = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][APPLIANCE]
     argv = ["ssh", "-i", inv["ansible_ssh_private_key_file"], "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@" + inv["ansible_host"], cmd]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=True).stdout
@@ -73,8 +76,9 @@ def zone_vars(n, port_shift=0):
     return {"zones": zones, "policies": policies, "management_sources": ["198.18.0.1/32"]}
 
 
-def zone_task(args, state="present"):
-    a = dict(args, state=state)
+def zone_task(state="present"):
+    a = {"state": state, "zones": "{{ bench_zone.zones }}", "policies": "{{ bench_zone.policies }}",
+         "management_sources": "{{ bench_zone.management_sources }}"}
     return [{"name": "azb_zone", "azblink.nfv.azb_zone": a, "register": "r"},
             {"name": "show", "ansible.builtin.debug": {"msg": "ACTIONS={{ r.actions | default([]) | to_json }}"}}]
 
@@ -110,9 +114,9 @@ def main(n):
     small = write_vars(zone_vars(2))
     big = write_vars(zone_vars(n))
     try:
-        playbook(zone_task("{{ bench_zone }}"), small)          # bridges and links in place
+        playbook(zone_task(), small)          # bridges and links in place
         ssh("nft delete table inet azblink; nft delete table bridge azblink_l2")
-        t_apply, _ = playbook(zone_task("{{ bench_zone }}"), big)
+        t_apply, _ = playbook(zone_task(), big)
         rows.append(("azb_zone: apply %d entries from nothing (minus ping floor)" % n, t_apply - floor))
 
         playbook([{"name": "render", "azblink.nfv.azb_zone": {
@@ -125,13 +129,13 @@ def main(n):
                           "subprocess.run(['nft','-f','/tmp/bench.nft'],check=True);print(time.perf_counter()-t)\""))
         rows.append(("raw nft -f of the same ruleset (on the box)", t_raw))
 
-        t_noop, _ = playbook(zone_task("{{ bench_zone }}"), big)
+        t_noop, _ = playbook(zone_task(), big)
         rows.append(("azb_zone: no-op re-apply of %d entries (minus floor)" % n, t_noop - floor))
 
         changed = zone_vars(n)
         changed["policies"][0]["ports"] = ["65000"]
         one = write_vars(changed)
-        t_one, out = playbook(zone_task("{{ bench_zone }}"), one)
+        t_one, out = playbook(zone_task(), one)
         how = "element update" if "update set elements" in out else "full replace"
         rows.append(("azb_zone: one-rule change on %d entries (%s, minus floor)" % (n, how), t_one - floor))
         os.unlink(one)

@@ -39,9 +39,45 @@ def _proto_port_elems(proto, ports, version):
     return [(proto, "%d" % lo if lo == hi else "%d-%d" % (lo, hi)) for lo, hi in ports]
 
 
+def _span(text):
+    lo, _sep, hi = text.partition("-")
+    return int(lo), int(hi or lo)
+
+
+def _without_contained(elements):
+    """Drop elements another element of the set already covers.
+
+    The kernel refuses an interval element inside another one ("File exists"), and such an element
+    adds nothing. Candidates are found by the supernets of the source, so 10,000 entries stay cheap.
+    """
+    by_src = {}
+    for e in elements:
+        by_src.setdefault(e[0], []).append(e)
+    keep = []
+    for e in elements:
+        s, d, (plo, phi), (lo, hi) = e
+        covered = False
+        for prefix in range(s.prefixlen, -1, -1):
+            for o in by_src.get(s.supernet(new_prefix=prefix) if prefix < s.prefixlen else s, ()):
+                if o is e:
+                    continue
+                _os, od, (oplo, ophi), (olo, ohi) = o
+                if d.subnet_of(od) and oplo <= plo and phi <= ophi and olo <= lo and hi <= ohi:
+                    covered = True
+                    break
+            if covered:
+                break
+        if not covered:
+            keep.append(e)
+    return keep
+
+
+PROTO_NUM = {"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58}
+
+
 def acl_elements(policies, action, plain_only=True):
     """Set elements of the (plain) policies with this action, per IP version (sorted, unique)."""
-    out = {4: set(), 6: set()}
+    raw = {4: {}, 6: {}}
     for p in policies:
         if (plain_only and not p.plain) or p.to_self or p.action != action:
             continue
@@ -50,8 +86,10 @@ def acl_elements(policies, action, plain_only=True):
                 if s.version != d.version:
                     continue
                 for proto, port in _proto_port_elems(p.proto, p.ports, s.version):
-                    out[s.version].add("%s . %s . %s . %s" % (s, d, proto, port))
-    return dict((v, sorted(e)) for v, e in out.items())
+                    pspan = (0, 255) if proto == "0-255" else (PROTO_NUM[proto],) * 2
+                    key = (s, d, pspan, _span(port))
+                    raw[s.version][key] = "%s . %s . %s . %s" % (s, d, proto, port)
+    return dict((v, sorted(raw[v][k] for k in _without_contained(list(raw[v])))) for v in raw)
 
 
 def _set(name, typ, elements, interval=False, indent="\t"):

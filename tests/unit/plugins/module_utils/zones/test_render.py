@@ -103,3 +103,12 @@ def test_removal_text_deletes_only_our_tables():
     text = render_nft.render_removal()
     assert "delete table inet azblink" in text and "delete table bridge azblink_l2" in text
     assert "flush ruleset" not in text
+
+
+def test_an_entry_inside_a_wider_one_is_dropped_not_refused_by_the_kernel():
+    policies = [{"name": "office-web", "from": ["office"], "to": ["web"], "proto": "tcp", "ports": ["80-443"]},
+                {"name": "one-host", "from": ["10.3.0.7"], "to": ["web"], "proto": "tcp", "ports": ["443"]},
+                {"name": "other-port", "from": ["10.3.0.7"], "to": ["web"], "proto": "tcp", "ports": ["8443"]}]
+    elems = render_nft.acl_elements(site(policies=policies).policies, "accept")[4]
+    assert elems == ["10.3.0.0/24 . 10.2.0.10/32 . tcp . 80-443", "10.3.0.7/32 . 10.2.0.10/32 . tcp . 8443"]
+    _nft_loads(render_nft.render(site(policies=policies)))
