@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv/bin/python")
 PLAYBOOK = os.path.join(REPO, ".venv/bin/ansible-playbook")
@@ -45,7 +47,7 @@ class Bench(object):
         sh([PY, "-m", "tests.lab.azblab", "--inventory", self.inventory, "up", "--names", self.args.appliance,
             "--image", "nfv"], cwd=REPO, timeout=600)
         with open(self.inventory) as f:
-            host = json.load(f)["all"]["children"]["azb_lab"]["hosts"][self.args.appliance]
+            host = yaml.safe_load(f)["all"]["children"]["azb_lab"]["hosts"][self.args.appliance]
         self.ssh = ["ssh", "-q", "-i", host["ansible_ssh_private_key_file"], "-o", "StrictHostKeyChecking=no",
                     "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
                     "%s@%s" % (host["ansible_user"], host["ansible_host"])]

@@ -63,15 +63,19 @@ def playbook(tasks, extra=None):
     return secs, res.stdout
 
 
-def zone_vars(n, port_shift=0):
+def zone_vars(n, port_shift=0, shape="policies"):
     zones = [
         {"name": "wan", "role": "wan", "bridge": "br0", "interfaces": ["wan1"],
          "address": ["192.0.2.18/29"], "gateway": "192.0.2.17"},
         {"name": "office", "role": "trusted", "bridge": "br3", "interfaces": ["lc-b3"], "address": ["10.3.0.1/16"]},
         {"name": "dev", "role": "trusted", "bridge": "br4", "interfaces": ["lc-b4"], "address": ["10.4.0.1/24"]},
     ]
-    policies = [{"name": "p%d" % i, "from": ["10.3.%d.%d" % (i // 250 + 1, i % 250 + 1)], "to": ["dev"],
-                 "proto": "tcp", "ports": [str(1024 + (i + port_shift) % 60000)]} for i in range(n - 1)]
+    if shape == "policies":  # worst case: N policies of one entry each
+        policies = [{"name": "p%d" % i, "from": ["10.3.%d.%d" % (i // 250 + 1, i % 250 + 1)], "to": ["dev"],
+                     "proto": "tcp", "ports": [str(1024 + (i + port_shift) % 60000)]} for i in range(n - 1)]
+    else:  # an allow list: one policy, N source addresses
+        policies = [{"name": "partners", "from": ["10.3.%d.%d" % (i // 250 + 1, i % 250 + 1) for i in range(n - 1)],
+                     "to": ["dev"], "proto": "tcp", "ports": ["443"]}]
     policies.append({"name": "iperf", "from": ["office"], "to": ["dev"], "proto": "tcp", "ports": ["5201"]})
     return {"zones": zones, "policies": policies, "management_sources": ["198.18.0.1/32"]}
 
@@ -117,7 +121,15 @@ def main(n):
         playbook(zone_task(), small)          # bridges and links in place
         ssh("nft delete table inet azblink; nft delete table bridge azblink_l2")
         t_apply, _ = playbook(zone_task(), big)
-        rows.append(("azb_zone: apply %d entries from nothing (minus ping floor)" % n, t_apply - floor))
+        rows.append(("azb_zone: apply %d entries (%d policies) from nothing, minus floor" % (n, n), t_apply - floor))
+        ssh("nft delete table inet azblink; nft delete table bridge azblink_l2")
+        lst = write_vars(zone_vars(n, shape="list"))
+        t_list, _ = playbook(zone_task(), lst)
+        os.unlink(lst)
+        rows.append(("azb_zone: apply %d entries (1 policy, %d sources) from nothing, minus floor" % (n, n),
+                     t_list - floor))
+        ssh("nft delete table inet azblink; nft delete table bridge azblink_l2")
+        playbook(zone_task(), big)
 
         playbook([{"name": "render", "azblink.nfv.azb_zone": {
                        "state": "rendered", "zones": "{{ bench_zone.zones }}",
@@ -156,7 +168,8 @@ def main(n):
         per_rule = (t_ipt - floor) / IPTABLES_SAMPLE
         rows.append(("ansible.builtin.iptables loop: %d rules measured" % IPTABLES_SAMPLE, t_ipt - floor))
         rows.append(("  extrapolated to %d rules (x%d, not measured)" % (n, n // IPTABLES_SAMPLE), per_rule * n))
-        rows.append(("azb_zone apply / raw nft -f", (t_apply - floor) / t_raw))
+        rows.append(("azb_zone apply / raw nft -f (%d policies)" % n, (t_apply - floor) / t_raw))
+        rows.append(("azb_zone apply / raw nft -f (1 policy, %d sources)" % n, (t_list - floor) / t_raw))
     finally:
         for f in (small, big):
             if os.path.exists(f):

@@ -98,6 +98,8 @@ def read_live(lv, spec, dom):
             for n in spec["nics"]:
                 if lv.link_exists(n["tap"]):
                     live["tc"][n["tap"]] = lv.tc_live(n["tap"])
+    if spec["state"] == "absent":
+        return live  # nothing to create: the volumes to purge come from the domain itself
     for d in spec["disks"]:
         if d["kind"] in ("new", "overlay", "volume"):
             vol = lv.volume(d["pool"], d["volume"])
