@@ -154,7 +154,7 @@ options:
     default: []
   play_hosts:
     description:
-      - Facts of the appliances in the play, C({name: {public_keys: {tunnel: key}, zones: [...]}}).
+      - "Facts of the appliances in the play: C({name: {public_keys: {tunnel: key}, zones: [...]}})."
     type: dict
     default: {}
   revoked:

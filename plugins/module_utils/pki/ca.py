@@ -103,8 +103,8 @@ def describe_cert(cert):
 
 
 def describe_ca(cert):
-    return "CN=%s key=%s validity=%dd" % (_cn(cert), key_describe(cert.public_key()),
-                                         cert_validity_days(cert))
+    return "CN=%s key=%s validity=%dd" % (
+        _cn(cert), key_describe(cert.public_key()), cert_validity_days(cert))
 
 
 def issued_by(cert, ca_cert):

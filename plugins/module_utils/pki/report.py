@@ -30,8 +30,8 @@ def before_lines(state):
 def after_lines(spec, state, plan):
     lines = []
     if plan.create_ca:
-        lines.append("ca: CN=%s key=%s validity=%dd" % (spec.ca.common_name, spec.ca.key.describe(),
-                                                       spec.ca.validity_days))
+        lines.append("ca: CN=%s key=%s validity=%dd" % (
+            spec.ca.common_name, spec.ca.key.describe(), spec.ca.validity_days))
     elif state.ca_cert is not None:
         lines.append("ca: %s" % pki.describe_ca(state.ca_cert))
     issue = dict(plan.issue)

@@ -154,7 +154,7 @@ def _endpoint(value, port, path):
 
 def _address(value, network, path, taken):
     try:
-        addr = ipaddress.ip_address(str(value).split("/")[0])
+        addr = ipaddress.ip_address(str(value).split("/", maxsplit=1)[0])
     except ValueError:
         raise SpecError(path, "%r is not an IPv4 address" % (value,))
     if addr not in network or addr in (network.network_address, network.broadcast_address):

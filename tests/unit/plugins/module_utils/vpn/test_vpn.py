@@ -250,7 +250,7 @@ def test_apply_then_second_run_changes_nothing_and_secrets_stay_out_of_diff(tmp_
     assert (tmp_path / "export/wgrw/phone.conf").exists() and (tmp_path / "export/wgrw/phone.png").exists()
     assert {"azb-vpn-wgs2s.service", "azb-vpn-wgrw.service"} <= box.enabled
     box.calls = []
-    again, _ = converge(box, paths, tun, ctx())
+    again, dummy_pubs = converge(box, paths, tun, ctx())
     assert not again.changed
     assert box.calls and all(c[:2] == ["wg", "pubkey"] for c in box.calls), box.calls  # read-only
 
@@ -262,7 +262,7 @@ def test_peer_change_reloads_only_its_tunnel(tmp_path):
     tun2 = copy.deepcopy(tun)
     tun2[0]["peers"][2]["networks"] = ["10.60.0.0/16"]
     box.calls = []
-    p, _ = converge(box, paths, tun2, ctx())
+    p, dummy_pubs = converge(box, paths, tun2, ctx())
     assert p.actions == {"wgs2s": "reload"}
     sysd = [c for c in box.calls if c[0] == "systemctl"]
     assert sysd == [["systemctl", "reload", "azb-vpn-wgs2s.service"]]
@@ -272,7 +272,7 @@ def test_removed_tunnel_and_client_are_cleaned_up(tmp_path):
     box, paths = FakeBox(str(tmp_path)), box_paths(tmp_path)
     tun = tunnels()[:2]
     converge(box, paths, tun, ctx())
-    p, _ = converge(box, paths, tun[:1], ctx())
+    p, dummy_pubs = converge(box, paths, tun[:1], ctx())
     assert p.stale_units == ["azb-vpn-wgrw.service"]
     assert ["systemctl", "disable", "--now", "azb-vpn-wgrw.service"] in box.calls
     assert not (tmp_path / "vpn/wgrw").exists() and not (tmp_path / "export/wgrw").exists()
