@@ -167,6 +167,14 @@ options:
     type: str
     choices: [auto, kernel, wireguard-go]
     default: auto
+  ipsec_backend:
+    description:
+      - IPsec data plane. C(xfrm) is the kernel's ESP with an XFRM interface per tunnel; C(libipsec)
+        is strongSwan's userspace ESP (UDP-encapsulated, over a TUN device) for kernels without ESP.
+      - C(auto) probes the kernel for ESP.
+    type: str
+    choices: [auto, xfrm, libipsec]
+    default: auto
   config_dir:
     description: Where tunnel configurations and keys live.
     type: path
@@ -272,6 +280,7 @@ def argument_spec():
         play_hosts=dict(type="dict", default={}),
         revoked=dict(type="list", elements="str", default=[]),
         implementation=dict(type="str", choices=["auto", "kernel", "wireguard-go"], default="auto"),
+        ipsec_backend=dict(type="str", choices=["auto", "xfrm", "libipsec"], default="auto"),
         config_dir=dict(type="path", default="/etc/azblink/vpn"),
         export_dir=dict(type="path", default="/etc/azblink/vpn/export"),
         pki_dir=dict(type="path", default="/etc/azblink/pki"),
@@ -290,11 +299,13 @@ def _clean(params):
 def summary(tunnels, pubs):
     info, ports = {}, []
     for t in tunnels:
-        info[t.name] = {"type": t.type, "interface": t.name, "unit": t.unit, "routing_table": t.routing_table,
+        info[t.name] = {"type": t.type, "interface": "ipsec0" if getattr(t, "backend", None) == "libipsec" else t.name, "unit": t.unit, "routing_table": t.routing_table,
                         "port": t.port, "proto": t.proto, "network": str(t.network), "address": t.address,
                         "public_key": pubs.get(t.name), "peers": [p.name for p in t.peers],
                         "clients": [c.name for c in t.clients]}
         ports.append({"port": t.port, "proto": t.proto, "tunnel": t.name})
+        if t.type == "ipsec":
+            ports.append({"port": 4500, "proto": "udp", "tunnel": t.name})  # NAT-T / ESP in UDP
     return info, ports
 
 
@@ -323,6 +334,16 @@ def main():
             else _keys_tunnels(prm, ctx)
     except SpecError as exc:
         module.fail_json(msg=str(exc), field=exc.path)
+
+    backend = prm["ipsec_backend"]
+    if backend == "auto" and any(t.type == "ipsec" for t in tunnels):
+        if state == "rendered":
+            backend = "xfrm"
+        else:
+            rc, _o, _e = module.run_command(capabilities.probe_command("ipsec_esp"))
+            backend = "xfrm" if rc == 0 else "libipsec"
+    for t in tunnels:
+        t.backend = backend if t.type == "ipsec" else None
 
     if state == "rendered":
         info, ports = summary(tunnels, {})

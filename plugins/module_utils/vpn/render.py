@@ -227,27 +227,38 @@ def ovpn_bundle(t, c, paths):
 
 # ------------------------------------------------------------------ IPsec (strongSwan swanctl)
 
+def ipsec_backend(t):
+    """C(xfrm) (kernel ESP, an XFRM interface per tunnel) or C(libipsec) (strongSwan's userspace ESP
+    over a TUN device, UDP-encapsulated, for kernels without ESP)."""
+    return getattr(t, "backend", None) or "xfrm"
+
+
 def swanctl_conf(t, paths):
-    """One swanctl connection: certificate authentication, tunnel mode, routes in the tunnel's
-    table through an XFRM interface (if_id = table, or the tunnel index + 1)."""
+    """One swanctl connection: certificate authentication, IKEv2, tunnel mode. With the xfrm backend
+    the routes go through an XFRM interface named after the tunnel (if_id = table, or the tunnel's
+    index + 1); with libipsec through strongSwan's TUN device (ESP in UDP)."""
     p = t.peers[0]
     if_id = t.table or (t.index + 1)
     local_ts = ",".join(t.local_networks) or "0.0.0.0/0"
     remote_ts = ",".join(n for n in p.allowed_ips) or "0.0.0.0/0"
     remote_addr = p.endpoint.rsplit(":", 1)[0] if p.endpoint else "%any"
     local_addr = t.endpoint.rsplit(":", 1)[0] if t.endpoint else "%any"
-    return "\n".join([
+    libipsec = ipsec_backend(t) == "libipsec"
+    lines = [
         HEADER % t.name.rstrip(),
         "connections {",
         "  %s {" % t.name,
         "    version = 2",
         "    local_addrs = %s" % local_addr,
         "    remote_addrs = %s" % remote_addr,
-        "    local_port = %d" % t.port if t.port != 500 else "    local_port = 500",
         "    proposals = aes256gcm16-prfsha256-ecp256",
         "    dpd_delay = %ds" % (t.keepalive or 30),
-        "    if_id_in = %d" % if_id,
-        "    if_id_out = %d" % if_id,
+    ]
+    if libipsec:
+        lines.append("    encap = yes")
+    else:
+        lines += ["    if_id_in = %d" % if_id, "    if_id_out = %d" % if_id]
+    lines += [
         "    local {",
         "      auth = pubkey",
         "      certs = %s.crt" % t.certificate,
@@ -269,26 +280,53 @@ def swanctl_conf(t, paths):
         "    }",
         "  }",
         "}",
-        ""])
+        ""]
+    return "\n".join(lines)
+
+
+LIBIPSEC_CONF = """# Managed by azblink.nfv (azb_vpn): ESP in userspace (the kernel has none)
+charon {
+  plugins {
+    kernel-libipsec {
+      load = yes
+    }
+  }
+}
+charon-systemd {
+  plugins {
+    kernel-libipsec {
+      load = yes
+    }
+  }
+}
+"""
 
 
 def ipsec_unit(t, paths):
+    libipsec = ipsec_backend(t) == "libipsec"
+    dev = "ipsec0" if libipsec else t.name
     if_id = t.table or (t.index + 1)
-    routes = ["ExecStart=/sbin/ip %s" % r for r in route_lines(t, t.name)]
+    routes = ["ExecStart=/sbin/ip %s" % r for r in route_lines(t, dev)] if not libipsec or t.table else []
+    if libipsec:
+        # strongSwan routes the remote networks itself (table 220 via ipsec0); only the tunnel's own
+        # table is ours
+        routes = ["ExecStart=/sbin/ip %s" % r for r in route_lines(t, dev) if " table " in r]
+    link = ["ExecStartPre=/bin/systemctl restart strongswan.service"] if libipsec else ["ExecStartPre=-/sbin/ip link del %s" % t.name,
+                                "ExecStart=/sbin/ip link add %s type xfrm if_id %d" % (t.name, if_id),
+                                "ExecStart=/sbin/ip link set %s up" % t.name]
     return "\n".join([
         "# Managed by azblink.nfv (azb_vpn)",
         "[Unit]",
-        "Description=azblink VPN tunnel %s (IPsec, strongSwan swanctl)" % t.name,
+        "Description=azblink VPN tunnel %s (IPsec, strongSwan swanctl, %s)" % (t.name, ipsec_backend(t)),
         "After=strongswan.service", "Requires=strongswan.service", "",
         "[Service]", "Type=oneshot", "RemainAfterExit=yes",
-        "ExecStartPre=-/sbin/ip link del %s" % t.name,
-        "ExecStart=/sbin/ip link add %s type xfrm if_id %d" % (t.name, if_id),
-        "ExecStart=/sbin/ip link set %s up" % t.name,
-    ] + routes + [
+    ] + link + [
         "ExecStart=/usr/sbin/swanctl --load-all --noprompt",
+    ] + routes + [
         "ExecReload=/usr/sbin/swanctl --load-all --noprompt",
         "ExecStop=-/usr/sbin/swanctl --terminate --ike %s" % t.name,
-        "ExecStop=/sbin/ip link del %s" % t.name, "",
+    ] + ([] if libipsec else ["ExecStop=/sbin/ip link del %s" % t.name]) + [
+        "",
         "[Install]", "WantedBy=multi-user.target", ""])
 
 
@@ -319,6 +357,16 @@ def artifacts(t, paths, implementation="wireguard-go"):
     else:
         out.append(Artifact("%s/conf.d/azb-%s.conf" % (paths.swanctl_dir, t.name), swanctl_conf(t, paths),
                             0o644, "reload"))
+        sw = paths.swanctl_dir
+        out.append(Artifact("%s/x509ca/azb-ca.crt" % sw, "{{file:%s/ca.crt}}\n" % paths.pki_dir, 0o644, "reload"))
+        out.append(Artifact("%s/x509crl/azb-crl.pem" % sw, "{{file:%s/crl.pem}}\n" % paths.pki_dir, 0o644,
+                            "reload"))
+        out.append(Artifact("%s/x509/%s.crt" % (sw, t.certificate), "{{file:%s}}\n" % paths.cert(t.certificate),
+                            0o644, "reload"))
+        out.append(Artifact("%s/private/%s.key" % (sw, t.certificate),
+                            "{{secret:%s}}\n" % paths.cert_key(t.certificate), 0o600, "reload"))
+        if ipsec_backend(t) == "libipsec":
+            out.append(Artifact("/etc/strongswan.d/zz-azb-libipsec.conf", LIBIPSEC_CONF, 0o644, "restart"))
         out.append(Artifact(paths.unit(t), ipsec_unit(t, paths), 0o644, "restart", "unit"))
     out.append(Artifact("%s/peers.json" % d, peers_record(t), 0o644, "none", "record"))
     return out
