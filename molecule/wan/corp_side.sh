@@ -1,0 +1,51 @@
+#!/bin/bash
+# The scenario's own piece of the lab internet: a "corporate resolver" namespace on the internet's
+# core bridge (203.0.113.60) running our dnsmasq and a TCP echo server. Every process is recorded by
+# PID and stopped by that PID; nothing of the lab's shared daemons is touched.
+#   corp_side.sh up | down
+set -eu
+NS=${WAN_CORP_NETNS:-azb-corpdns}
+ADDR=${WAN_CORP_ADDRESS:-203.0.113.60}
+RUN=/run/azb-h5-corp
+HERE=$(cd "$(dirname "$0")" && pwd)
+case "$1" in
+up)
+  mkdir -p "$RUN"
+  ip netns list | grep -qw "$NS" || ip netns add "$NS"
+  if ! ip -n "$NS" link show corp0 >/dev/null 2>&1; then
+    ip link add corp0 netns "$NS" type veth peer name acorp netns azb-inet
+    ip -n azb-inet link set acorp master core up
+  fi
+  ip -n "$NS" link set lo up
+  ip -n "$NS" link set corp0 up
+  ip -n "$NS" -br addr show dev corp0 | grep -q "$ADDR/" || ip -n "$NS" addr add "$ADDR/24" dev corp0
+  ip -n "$NS" route replace default via 203.0.113.254
+  for name in dns echo; do
+    if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then continue; fi
+    if [ $name = dns ]; then
+      ip netns exec "$NS" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+        --listen-address="$ADDR" --except-interface=lo --pid-file= \
+        --address=/intranet.corp.test/10.3.0.99 --address=/mail.corp.test/10.20.0.25 \
+        --address=/app.partner.test/10.30.0.7 >"$RUN/dns.log" 2>&1 &
+    else
+      ip netns exec "$NS" python3 "$HERE/tests/echo_server.py" "$ADDR" 7 >"$RUN/echo.log" 2>&1 &
+    fi
+    echo $! >"$RUN/$name.pid"
+  done
+  for _ in $(seq 50); do
+    ip netns exec "$NS" timeout 1 bash -c "exec 3<>/dev/tcp/$ADDR/7" 2>/dev/null && exit 0
+    sleep 0.1
+  done
+  echo "echo server did not open" >&2; exit 1
+  ;;
+down)
+  for name in dns echo; do
+    if [ -f "$RUN/$name.pid" ]; then
+      pid=$(cat "$RUN/$name.pid"); kill "$pid" 2>/dev/null || true; rm -f "$RUN/$name.pid"
+    fi
+  done
+  ip -n azb-inet link del acorp 2>/dev/null || true
+  ip netns del "$NS" 2>/dev/null || true
+  rmdir "$RUN" 2>/dev/null || true
+  ;;
+esac

@@ -1,0 +1,548 @@
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The multi-WAN model: validated, normalised intent for WAN links, tunnels, route policies, split DNS.
+
+``build(params)`` returns a ``WanSite`` or raises ``ValidationError`` naming the field path. Nothing
+here touches the system: the whole input is checked before anything on the box changes.
+
+Marks (low byte of the packet and conntrack mark, mask ``MARK_MASK``):
+  0x01..0x3f  WAN i (i + 1), routed by table ``wan.table``
+  0x40 + j    tunnel j, fallback: its table, then on to the main table when it has no route
+  0x80 + j    tunnel j, fail closed: its table, then a blackhole rule
+  0xfe        blackhole (a fail-closed policy whose WAN is down)
+Policy classes use the second byte (``CLASS_MASK``) only while a new connection is classified.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
+IFNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$")
+MODES = ("failover", "balance")
+PROBE_TYPES = ("icmp", "tcp", "http", "dns")
+ON_FAILURE = ("fallback", "fail_closed")
+
+MARK_MASK = 0xff
+CLASS_MASK = 0xff00
+BLACKHOLE_MARK = 0xfe
+TUNNEL_FALLBACK_BASE = 0x40
+TUNNEL_CLOSED_BASE = 0x80
+MAX_WANS = 63
+MAX_TUNNELS = 63
+MAX_POLICIES = 254
+# Routing tables the kernel or other software already own: never ours.
+RESERVED_TABLES = {0: "unspec", 220: "strongSwan", 253: "default", 254: "main", 255: "local"}
+
+# Rule preferences (all ours lie in RULE_PREF_MIN..RULE_PREF_MAX; strongSwan uses 220).
+RULE_PREF_MIN = 1000
+RULE_PREF_MAX = 1299
+PREF_SUPPRESS = 1000
+PREF_WAN = 1001
+PREF_TUNNEL_FALLBACK = 1100
+PREF_TUNNEL_CLOSED = 1170
+PREF_TUNNEL_CLOSED_BLACKHOLE = 1240
+PREF_BLACKHOLE = 1299
+
+HEALTH_DEFAULTS = {
+    "interval_ms": 300,
+    "timeout_ms": 300,
+    "down": 3,
+    "up": 5,
+    "hold_down_s": 10,
+    "quorum": 1,
+}
+
+
+class Probe(object):
+    def __init__(self, kind, target, port=None, url=None, query=None):
+        self.kind, self.target, self.port, self.url, self.query = kind, target, port, url, query
+
+    def as_dict(self):
+        d = {"type": self.kind, "target": str(self.target)}
+        if self.port is not None:
+            d["port"] = self.port
+        if self.url is not None:
+            d["url"] = self.url
+        if self.query is not None:
+            d["query"] = self.query
+        return d
+
+
+class Wan(object):
+    def __init__(self, index, name, interface, addresses, gateway, dhcp, weight, priority, table, dns,
+                 probes, health):
+        self.index, self.name, self.interface = index, name, interface
+        self.addresses, self.gateway, self.dhcp = addresses, gateway, dhcp
+        self.weight, self.priority, self.table, self.dns = weight, priority, table, dns
+        self.probes, self.health = probes, health
+
+    @property
+    def mark(self):
+        return self.index + 1
+
+
+class Tunnel(object):
+    def __init__(self, index, name, interface, table, gateway):
+        self.index, self.name, self.interface, self.table, self.gateway = index, name, interface, table, gateway
+
+    @property
+    def fallback_mark(self):
+        return TUNNEL_FALLBACK_BASE + self.index
+
+    @property
+    def closed_mark(self):
+        return TUNNEL_CLOSED_BASE + self.index
+
+
+class Zone(object):
+    def __init__(self, name, role, ifnames, addresses):
+        self.name, self.role, self.ifnames, self.addresses = name, role, ifnames, addresses
+
+    @property
+    def networks(self):
+        return [a.network for a in self.addresses]
+
+
+class Host(object):
+    def __init__(self, name, zone, addresses):
+        self.name, self.zone, self.addresses = name, zone, addresses
+
+
+class Source(object):
+    """Where a policy's traffic comes from: interfaces (a zone) or networks (a host, a CIDR)."""
+
+    def __init__(self, ifnames=None, networks=None):
+        self.ifnames, self.networks = ifnames or [], networks or []
+
+
+class RoutePolicy(object):
+    def __init__(self, index, name, sources, destinations, proto, ports, via_kind, via, on_failure):
+        self.index, self.name, self.sources, self.destinations = index, name, sources, destinations
+        self.proto, self.ports, self.via_kind, self.via, self.on_failure = proto, ports, via_kind, via, on_failure
+
+    @property
+    def class_mark(self):
+        return (self.index + 1) << 8
+
+
+class DnsView(object):
+    """One split-DNS rule: domains from some zones/hosts forwarded to given resolvers."""
+
+    def __init__(self, name, zones, hosts, domains, servers, rebind_ok):
+        self.name, self.zones, self.hosts, self.domains = name, zones, hosts, domains
+        self.servers, self.rebind_ok = servers, rebind_ok
+
+
+class WanSite(object):
+    def __init__(self, mode, wans, tunnels, zones, hosts, policies, dns_views, rebind_protection):
+        self.mode, self.wans, self.tunnels, self.zones, self.hosts = mode, wans, tunnels, zones, hosts
+        self.policies, self.dns_views, self.rebind_protection = policies, dns_views, rebind_protection
+
+    def wan(self, name):
+        return next(w for w in self.wans if w.name == name)
+
+    def tunnel(self, name):
+        return next(t for t in self.tunnels if t.name == name)
+
+    def zone(self, name):
+        return next(z for z in self.zones if z.name == name)
+
+    def host(self, name):
+        return next(h for h in self.hosts if h.name == name)
+
+
+# -- field helpers -------------------------------------------------------------------------------
+
+def _get(d, key, default):
+    value = d.get(key)
+    return default if value is None else value
+
+
+def _need(d, key, path):
+    if d.get(key) in (None, "", []):
+        raise ValidationError("%s.%s" % (path, key), "is required")
+    return d[key]
+
+
+def _name(value, path):
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ValidationError(path, "%r is not a valid name (lower case letter, then letters, digits,"
+                                    " '-' or '_', at most 31)" % (value,))
+    return value
+
+
+def _ifname(value, path):
+    if not isinstance(value, str) or not IFNAME_RE.match(value):
+        raise ValidationError(path, "%r is not a valid interface name (1-15 of A-Z a-z 0-9 _ . -)" % (value,))
+    return value
+
+
+def _ip(value, path):
+    try:
+        return ipaddress.ip_address(str(value))
+    except ValueError:
+        raise ValidationError(path, "%r is not a valid IP address" % (value,))
+
+
+def _iface_addr(value, path):
+    try:
+        return ipaddress.ip_interface(str(value))
+    except ValueError:
+        raise ValidationError(path, "%r is not an address with prefix length (e.g. 192.0.2.10/29)" % (value,))
+
+
+def _network(value, path):
+    try:
+        return ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        raise ValidationError(path, "%r is not a valid address or CIDR" % (value,))
+
+
+def _int(value, path, lo, hi):
+    if isinstance(value, bool):
+        raise ValidationError(path, "%r is not a number" % (value,))
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(path, "%r is not a number" % (value,))
+    if not lo <= n <= hi:
+        raise ValidationError(path, "%d is out of range %d-%d" % (n, lo, hi))
+    return n
+
+
+def _port_range(value, path):
+    if isinstance(value, str) and "-" in value:
+        lo, _sep, hi = value.partition("-")
+        lo, hi = _int(lo.strip(), path, 1, 65535), _int(hi.strip(), path, 1, 65535)
+        if lo > hi:
+            raise ValidationError(path, "range %s is reversed" % value)
+        return lo, hi
+    p = _int(value, path, 1, 65535)
+    return p, p
+
+
+def _list(d, key, path):
+    value = d.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    return value
+
+
+def _unique(items, key, path, what):
+    seen = {}
+    for i, item in enumerate(items):
+        k = key(item)
+        if k in seen:
+            raise ValidationError("%s[%d]" % (path, i), "duplicate %s %r (first at %s[%d])" % (what, k, path, seen[k]))
+        seen[k] = i
+
+
+# -- the builder ---------------------------------------------------------------------------------
+
+def build(params):
+    mode = params.get("mode") or "failover"
+    if mode not in MODES:
+        raise ValidationError("mode", "%r is not one of %s" % (mode, ", ".join(MODES)))
+    zones = _zones(params.get("zones") or [])
+    hosts = _hosts(params.get("hosts") or [], zones)
+    wans = _wans(params.get("wans") or [], zones, mode)
+    tunnels = _tunnels(params.get("tunnels") or [], wans)
+    policies = _policies(params.get("policies") or [], wans, tunnels, zones, hosts)
+    views = _dns_views(params.get("split_dns") or [], zones, hosts)
+    if views and not any(w.dns for w in wans):
+        raise ValidationError("split_dns", "the names not forwarded go to the WANs' resolvers, and no"
+                                           " WAN declares dns")
+    rebind = params.get("rebind_protection", True)
+    return WanSite(mode, wans, tunnels, zones, hosts, policies, views, bool(rebind))
+
+
+def _zones(raw):
+    """The zones of the box (the zones role's azb_zones), for names and networks only."""
+    zones = []
+    for i, z in enumerate(raw):
+        path = "zones[%d]" % i
+        if not isinstance(z, dict):
+            raise ValidationError(path, "must be a dictionary")
+        name = _name(_need(z, "name", path), path + ".name")
+        bridge = z.get("bridge")
+        ifnames = [bridge] if bridge else list(_list(z, "interfaces", path))
+        addrs = [_iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(_list(z, "address", path))]
+        zones.append(Zone(name, z.get("role") or "trusted", ifnames, addrs))
+    _unique(zones, lambda z: z.name, "zones", "zone name")
+    return zones
+
+
+def _hosts(raw, zones):
+    names = set(z.name for z in zones)
+    hosts = []
+    for i, h in enumerate(raw):
+        path = "hosts[%d]" % i
+        name = _name(_need(h, "name", path), path + ".name")
+        zone = _need(h, "zone", path)
+        if zone not in names:
+            raise ValidationError(path + ".zone", "unknown zone %r" % zone)
+        addrs = [_ip(str(a).split("/")[0], "%s.address[%d]" % (path, j))
+                 for j, a in enumerate(_list(h, "address", path))]
+        hosts.append(Host(name, zone, addrs))
+    _unique(hosts, lambda h: h.name, "hosts", "host name")
+    return hosts
+
+
+def _inside_zone(ip, zones):
+    for z in zones:
+        if z.role == "wan":
+            continue
+        for n in z.networks:
+            if ip.version == n.version and ip in n:
+                return z
+    return None
+
+
+def _health(raw, path, zones):
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ValidationError(path, "must be a dictionary")
+    h = dict(HEALTH_DEFAULTS)
+    limits = {"interval_ms": (50, 60000), "timeout_ms": (10, 60000), "down": (1, 100), "up": (1, 100),
+              "hold_down_s": (0, 3600), "quorum": (1, 100)}
+    for key, (lo, hi) in limits.items():
+        if raw.get(key) is not None:
+            h[key] = _int(raw[key], "%s.%s" % (path, key), lo, hi)
+    if h["timeout_ms"] > h["interval_ms"]:
+        raise ValidationError(path + ".timeout_ms", "%d ms is longer than the interval (%d ms): a probe"
+                              " round must end before the next starts" % (h["timeout_ms"], h["interval_ms"]))
+    probes = []
+    for j, t in enumerate(_list(raw, "targets", path)):
+        ip = _ip(t, "%s.targets[%d]" % (path, j))
+        probes.append(("%s.targets[%d]" % (path, j), Probe("icmp", ip)))
+    for j, p in enumerate(_list(raw, "probes", path)):
+        pp = "%s.probes[%d]" % (path, j)
+        if not isinstance(p, dict):
+            raise ValidationError(pp, "must be a dictionary")
+        kind = p.get("type", "icmp")
+        if kind not in PROBE_TYPES:
+            raise ValidationError(pp + ".type", "%r is not one of %s" % (kind, ", ".join(PROBE_TYPES)))
+        if kind == "http":
+            url = _need(p, "url", pp)
+            m = re.match(r"^http://(\[[0-9a-fA-F:]+\]|[0-9.]+)(?::(\d+))?(/.*)?$", str(url))
+            if not m:
+                raise ValidationError(pp + ".url", "%r is not http://IP[:port]/path (probes do not depend on"
+                                      " DNS)" % (url,))
+            target = _ip(m.group(1).strip("[]"), pp + ".url")
+            port = _int(m.group(2), pp + ".url", 1, 65535) if m.group(2) else 80
+            probes.append((pp + ".url", Probe("http", target, port=port, url=m.group(3) or "/")))
+        elif kind == "tcp":
+            target = _ip(_need(p, "target", pp), pp + ".target")
+            port = _int(_need(p, "port", pp), pp + ".port", 1, 65535)
+            probes.append((pp + ".target", Probe("tcp", target, port=port)))
+        elif kind == "dns":
+            target = _ip(_need(p, "target", pp), pp + ".target")
+            query = p.get("query") or "."
+            if query != "." and not DOMAIN_RE.match(str(query)):
+                raise ValidationError(pp + ".query", "%r is not a domain name" % (query,))
+            probes.append((pp + ".target", Probe("dns", target, port=53, query=query)))
+        else:
+            probes.append((pp + ".target", Probe("icmp", _ip(_need(p, "target", pp), pp + ".target"))))
+    if not probes:
+        raise ValidationError(path + ".targets", "a WAN needs at least one health target or probe")
+    for ppath, probe in probes:
+        z = _inside_zone(probe.target, zones)
+        if z is not None:
+            raise ValidationError(ppath, "%s is inside zone %s: a probe must test the path out of the WAN"
+                                  % (probe.target, z.name))
+    if h["quorum"] > len(probes):
+        raise ValidationError(path + ".quorum", "quorum %d is more than the %d probes" % (h["quorum"], len(probes)))
+    return [p for _pp, p in probes], h
+
+
+def _wans(raw, zones, mode):
+    if not isinstance(raw, list) or not raw:
+        raise ValidationError("wans", "at least one WAN is required")
+    if len(raw) > MAX_WANS:
+        raise ValidationError("wans", "at most %d WANs" % MAX_WANS)
+    wans = []
+    for i, w in enumerate(raw):
+        path = "wans[%d]" % i
+        if not isinstance(w, dict):
+            raise ValidationError(path, "must be a dictionary")
+        name = _name(_need(w, "name", path), path + ".name")
+        iface = _ifname(_need(w, "interface", path), path + ".interface")
+        addrs = [_iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(_list(w, "address", path))]
+        dhcp = bool(w.get("dhcp", False))
+        gateway = w.get("gateway")
+        if dhcp:
+            if gateway is not None:
+                raise ValidationError(path + ".gateway", "a DHCP WAN learns its gateway from the lease")
+        else:
+            if gateway in (None, ""):
+                raise ValidationError(path + ".gateway", "is required (or dhcp: true)")
+            gateway = _ip(gateway, path + ".gateway")
+            if addrs and not any(gateway in a.network for a in addrs if a.version == gateway.version):
+                raise ValidationError(path + ".gateway", "%s is in none of the WAN's networks (%s)"
+                                      % (gateway, ", ".join(str(a.network) for a in addrs)))
+        weight = _int(_get(w, "weight", 1), path + ".weight", 0, 1000)
+        priority = _int(_get(w, "priority", 10 * (i + 1)), path + ".priority", 0, 1000000)
+        table = _int(_get(w, "table", 100 + i + 1), path + ".table", 1, 2 ** 31 - 1)
+        if table in RESERVED_TABLES:
+            raise ValidationError(path + ".table", "table %d is reserved (%s)" % (table, RESERVED_TABLES[table]))
+        dns = [_ip(d, "%s.dns[%d]" % (path, j)) for j, d in enumerate(_list(w, "dns", path))]
+        for j, d in enumerate(dns):
+            z = _inside_zone(d, zones)
+            if z is not None:
+                raise ValidationError("%s.dns[%d]" % (path, j), "%s is inside zone %s, not on the WAN side"
+                                      % (d, z.name))
+        probes, health = _health(w.get("health"), path + ".health", zones)
+        wans.append(Wan(i, name, iface, addrs, gateway, dhcp, weight, priority, table, dns, probes, health))
+    _unique(wans, lambda w: w.name, "wans", "WAN name")
+    _unique(wans, lambda w: w.interface, "wans", "interface")
+    _unique(wans, lambda w: w.table, "wans", "table id")
+    if not any(w.weight for w in wans):
+        raise ValidationError("wans", "all weights are zero: no WAN would carry traffic")
+    zone_names = set(z.name for z in zones)
+    for i, w in enumerate(wans):
+        if w.name in zone_names and not any(z.name == w.name and z.role == "wan" for z in zones):
+            raise ValidationError("wans[%d].name" % i, "%r is the name of a zone that is not a wan zone" % w.name)
+    return wans
+
+
+def _tunnels(raw, wans):
+    tunnels = []
+    tables = dict((w.table, "wans[%d]" % w.index) for w in wans)
+    names = dict((w.name, "wans[%d]" % w.index) for w in wans)
+    if len(raw) > MAX_TUNNELS:
+        raise ValidationError("tunnels", "at most %d tunnels" % MAX_TUNNELS)
+    for i, t in enumerate(raw):
+        path = "tunnels[%d]" % i
+        if not isinstance(t, dict):
+            raise ValidationError(path, "must be a dictionary")
+        name = _name(_need(t, "name", path), path + ".name")
+        if name in names:
+            raise ValidationError(path + ".name", "%r is already %s" % (name, names[name]))
+        names[name] = path
+        iface = _ifname(_need(t, "interface", path), path + ".interface")
+        table = _int(_need(t, "table", path), path + ".table", 1, 2 ** 31 - 1)
+        if table in RESERVED_TABLES:
+            raise ValidationError(path + ".table", "table %d is reserved (%s)" % (table, RESERVED_TABLES[table]))
+        if table in tables:
+            raise ValidationError(path + ".table", "duplicate table id %d (also %s)" % (table, tables[table]))
+        tables[table] = path
+        gateway = t.get("gateway")
+        if gateway is not None:
+            gateway = _ip(gateway, path + ".gateway")
+        tunnels.append(Tunnel(i, name, iface, table, gateway))
+    _unique(tunnels, lambda t: t.interface, "tunnels", "interface")
+    return tunnels
+
+
+def _source(ref, path, zones, hosts):
+    zmap = dict((z.name, z) for z in zones)
+    hmap = dict((h.name, h) for h in hosts)
+    if isinstance(ref, str) and ref in zmap:
+        z = zmap[ref]
+        if not z.ifnames:
+            raise ValidationError(path, "zone %s has no interface to match on" % ref)
+        return Source(ifnames=list(z.ifnames))
+    if isinstance(ref, str) and ref in hmap:
+        return Source(networks=[ipaddress.ip_network(a) for a in hmap[ref].addresses])
+    if isinstance(ref, str) and NAME_RE.match(ref) and ref != "any":
+        raise ValidationError(path, "unknown zone or host %r" % ref)
+    if ref == "any":
+        return Source(networks=[ipaddress.ip_network("0.0.0.0/0")])
+    return Source(networks=[_network(ref, path)])
+
+
+def _policies(raw, wans, tunnels, zones, hosts):
+    if len(raw) > MAX_POLICIES:
+        raise ValidationError("policies", "at most %d route policies" % MAX_POLICIES)
+    wan_names = dict((w.name, w) for w in wans)
+    tun_names = dict((t.name, t) for t in tunnels)
+    out = []
+    for i, p in enumerate(raw):
+        path = "policies[%d]" % i
+        if not isinstance(p, dict):
+            raise ValidationError(path, "must be a dictionary")
+        name = _name(_need(p, "name", path), path + ".name")
+        srcs = [_source(r, "%s.from[%d]" % (path, j), zones, hosts) for j, r in enumerate(_list(p, "from", path))]
+        dsts = [_network(d, "%s.to[%d]" % (path, j)) for j, d in enumerate(_list(p, "to", path))]
+        if not srcs and not dsts:
+            raise ValidationError(path, "needs from or to (a policy for everything is the WAN mode)")
+        for j, d in enumerate(dsts):
+            if d.version != 4:
+                raise ValidationError("%s.to[%d]" % (path, j), "IPv6 policy routing is not supported yet")
+        for j, s in enumerate(srcs):
+            if any(n.version != 4 for n in s.networks):
+                raise ValidationError("%s.from[%d]" % (path, j), "IPv6 policy routing is not supported yet")
+        proto = p.get("proto") or "any"
+        if proto not in ("tcp", "udp", "any"):
+            raise ValidationError(path + ".proto", "%r is not one of tcp, udp, any" % (proto,))
+        ports = [_port_range(v, "%s.ports[%d]" % (path, j)) for j, v in enumerate(_list(p, "ports", path))]
+        if ports and proto == "any":
+            raise ValidationError(path + ".ports", "ports need proto tcp or udp")
+        via = _need(p, "via", path)
+        if via in wan_names:
+            kind = "wan"
+        elif via in tun_names:
+            kind = "tunnel"
+        else:
+            raise ValidationError(path + ".via", "unknown WAN or tunnel %r (WANs: %s; tunnels: %s)"
+                                  % (via, ", ".join(sorted(wan_names)) or "none",
+                                     ", ".join(sorted(tun_names)) or "none"))
+        on_failure = p.get("on_failure") or "fallback"
+        if on_failure not in ON_FAILURE:
+            raise ValidationError(path + ".on_failure", "%r is not one of %s" % (on_failure, ", ".join(ON_FAILURE)))
+        out.append(RoutePolicy(i, name, srcs, dsts, proto, ports, kind, via, on_failure))
+    _unique(out, lambda x: x.name, "policies", "policy name")
+    return out
+
+
+def _dns_views(raw, zones, hosts):
+    zmap = dict((z.name, z) for z in zones)
+    hmap = dict((h.name, h) for h in hosts)
+    out = []
+    for i, v in enumerate(raw):
+        path = "split_dns[%d]" % i
+        if not isinstance(v, dict):
+            raise ValidationError(path, "must be a dictionary")
+        name = _name(_need(v, "name", path), path + ".name")
+        vz, vh = [], []
+        for j, ref in enumerate(_list(v, "from", path)):
+            if ref in zmap:
+                z = zmap[ref]
+                if z.role == "wan":
+                    raise ValidationError("%s.from[%d]" % (path, j), "zone %s is a wan zone: the box answers"
+                                          " DNS only inside" % ref)
+                if not any(a.version == 4 for a in z.addresses):
+                    raise ValidationError("%s.from[%d]" % (path, j), "zone %s has no IPv4 address for the"
+                                          " resolver to listen on" % ref)
+                vz.append(ref)
+            elif ref in hmap:
+                raise ValidationError("%s.from[%d]" % (path, j), "host %r: per-host DNS views are not"
+                                      " supported yet; name its zone" % (ref,))
+            else:
+                raise ValidationError("%s.from[%d]" % (path, j), "unknown zone or host %r" % (ref,))
+        if not vz and not vh:
+            raise ValidationError(path + ".from", "is required (zones or hosts)")
+        domains = []
+        for j, d in enumerate(_list(v, "domains", path)):
+            d = str(d).strip(".").lower()
+            if not DOMAIN_RE.match(d):
+                raise ValidationError("%s.domains[%d]" % (path, j), "%r is not a domain name" % (d,))
+            domains.append(d)
+        if not domains:
+            raise ValidationError(path + ".domains", "is required")
+        servers = [_ip(s, "%s.servers[%d]" % (path, j)) for j, s in enumerate(_list(v, "servers", path))]
+        if not servers:
+            raise ValidationError(path + ".servers", "is required")
+        out.append(DnsView(name, vz, vh, domains, servers, bool(v.get("rebind_ok", True))))
+    _unique(out, lambda x: x.name, "split_dns", "split DNS name")
+    return out

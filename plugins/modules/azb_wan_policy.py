@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: azb_wan_policy
+short_description: Multi-WAN failover and balancing, policy routing, per-VM breakout and split DNS
+version_added: 0.1.0
+description:
+  - Owns the appliance's WAN links, routing tables, policy-routing rules and split DNS.
+  - Every new connection is marked once (nftables table C(inet azblink_wan)) and the mark is kept in
+    conntrack, so a flow stays on its WAN for its whole life (never per packet); connections that
+    arrive on a WAN are pinned to it, so replies leave by the link they came in on.
+  - A health service (C(azb-wan-health.service), installed by the C(wan) role) probes each WAN
+    (ICMP, TCP, HTTP, DNS; quorum, down/up thresholds, hold-down) and, on a transition, rewrites the
+    marking maps in one nft transaction and the default route in one netlink operation.
+  - Route policies send traffic by source zone, host (VM) or CIDR, destination and port to a WAN or a
+    tunnel (a routing table), with O(policies[].on_failure=fail_closed) blackholing it while its path
+    is down.
+  - Split DNS runs one dnsmasq per zone named in O(split_dns), forwarding the declared domains to their
+    resolvers and the rest to the WANs' resolvers, with DNS-rebinding protection that exempts the
+    internal domains.
+  - Zones (the C(zones) role) still own the WAN interfaces' addresses and the firewall/NAT; leave the
+    wan zones' C(gateway) out, this module owns every WAN route.
+author:
+  - azblink engineering (@azblink)
+extends_documentation_fragment:
+  - azblink.nfv.common
+attributes:
+  diff_mode:
+    support: full
+options:
+  state:
+    description:
+      - V(present) converges; V(absent) removes the table, rules, routes, files and services.
+      - V(rendered) returns every artifact without touching or reading the box.
+    type: str
+    choices: [present, absent, rendered]
+    default: present
+  mode:
+    description: V(failover) sends new connections to the healthy WAN of lowest priority; V(balance)
+      spreads them over the healthy WANs by weight, per connection.
+    type: str
+    choices: [failover, balance]
+    default: failover
+  wans:
+    description: The uplinks. Required for V(present) and V(rendered).
+    type: list
+    elements: dict
+    suboptions:
+      name: {description: WAN name (used in policies)., type: str, required: true}
+      interface: {description: The L3 interface of the link (the wan zone's bridge or port)., type: str, required: true}
+      address: {description: Its static addresses (CIDR)., type: list, elements: str}
+      gateway: {description: Next hop (static WANs)., type: str}
+      dhcp: {description: The gateway comes from a DHCP lease on the interface., type: bool, default: false}
+      weight: {description: Share of new connections in balance mode (0 is backup only)., type: int, default: 1}
+      priority: {description: Lower is preferred in failover mode (default 10, 20, ... in order)., type: int}
+      table: {description: Routing table id (default 101, 102, ...)., type: int}
+      dns: {description: The resolvers of this WAN (split DNS sends everything else there)., type: list, elements: str}
+      health:
+        description: Health checks.
+        type: dict
+        suboptions:
+          targets: {description: ICMP echo targets., type: list, elements: str}
+          probes:
+            description: Further probes.
+            type: list
+            elements: dict
+            suboptions:
+              type: {description: Probe kind., type: str, choices: [icmp, tcp, http, dns], default: icmp}
+              target: {description: Address probed (icmp, tcp, dns)., type: str}
+              port: {description: TCP port., type: int}
+              url: {description: C(http://IP[:port]/path) for http probes., type: str}
+              query: {description: Name asked by dns probes., type: str}
+          quorum: {description: Probes that must answer for a round to count as good., type: int, default: 1}
+          interval_ms: {description: Time between rounds., type: int, default: 300}
+          timeout_ms: {description: How long a round waits for answers (at most the interval)., type: int, default: 300}
+          down: {description: Failed rounds in a row that take the WAN down (carrier loss is at once)., type: int, default: 3}
+          up: {description: Good rounds in a row before it may come back., type: int, default: 5}
+          hold_down_s: {description: Seconds of uninterrupted health before it comes back., type: int, default: 10}
+  tunnels:
+    description: Tunnels usable as a policy's V(via) (per-VM VPN breakout); the health service routes
+      their table into the interface while it is up.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Tunnel name., type: str, required: true}
+      interface: {description: Its interface., type: str, required: true}
+      table: {description: Its routing table id., type: int, required: true}
+      gateway: {description: Next hop inside the tunnel (point-to-point links need none)., type: str}
+  zones:
+    description: The zones of the box (the C(zones) role's C(azb_zones)); names and networks are used.
+    type: list
+    elements: dict
+    default: []
+  hosts:
+    description: Named hosts (VMs) of the zones (the C(zones) role's C(azb_hosts)).
+    type: list
+    elements: dict
+    default: []
+  policies:
+    description: Route policies, first match wins.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Unique name., type: str, required: true}
+      from: {description: Source zones, hosts or CIDRs., type: list, elements: str}
+      to: {description: Destination CIDRs., type: list, elements: str}
+      proto: {description: Protocol., type: str, choices: [tcp, udp, any], default: any}
+      ports: {description: Destination ports or ranges C(a-b)., type: list, elements: str}
+      via: {description: A WAN or tunnel name., type: str, required: true}
+      on_failure:
+        description: While the path is down, V(fallback) uses the best healthy WAN, V(fail_closed) drops.
+        type: str
+        choices: [fallback, fail_closed]
+        default: fallback
+  split_dns:
+    description: Split-DNS views.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Unique name., type: str, required: true}
+      from: {description: Zones whose clients get this view., type: list, elements: str, required: true}
+      domains: {description: Domains forwarded., type: list, elements: str, required: true}
+      servers: {description: Resolvers they are forwarded to., type: list, elements: str, required: true}
+      rebind_ok: {description: Allow private answers for these domains (internal names)., type: bool, default: true}
+  rebind_protection:
+    description: Refuse private addresses in public answers (DNS rebinding).
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Two ISPs, failover, a VM on wan2, a compliance VM only through its tunnel, split DNS
+  azblink.nfv.azb_wan_policy:
+    wans:
+      - name: wan1
+        interface: wan1
+        address: [192.0.2.26/29]
+        gateway: 192.0.2.25
+        dns: [203.0.113.53]
+        health: {targets: [203.0.113.1, 203.0.113.2], probes: [{type: http, url: "http://203.0.113.10/"}]}
+      - name: wan2
+        interface: wan2
+        address: [198.51.100.26/29]
+        gateway: 198.51.100.25
+        dns: [203.0.113.53]
+        health: {targets: [203.0.113.1, 203.0.113.3]}
+    tunnels:
+      - {name: corpvpn, interface: wg-corp, table: 150}
+    zones: "{{ azb_zones }}"
+    hosts: "{{ azb_hosts }}"
+    policies:
+      - {name: vip, from: [10.3.0.60], via: wan2}
+      - {name: compliance, from: [pos1], via: corpvpn, on_failure: fail_closed}
+    split_dns:
+      - {name: corp, from: [office], domains: [corp.example], servers: [10.8.0.53]}
+"""
+
+RETURN = r"""
+actions:
+  description: What was (or in check mode would be) done.
+  returned: always
+  type: list
+  elements: str
+  sample: ["nft: replace table inet azblink_wan", "ip rule add 1001 fwmark 0x1/0xff lookup 101"]
+rendered:
+  description: Every file the module owns, by path, plus the rules and routes.
+  returned: when state is rendered or present
+  type: dict
+  sample: {"files": {"/etc/azblink/wan.nft": "table inet azblink_wan ..."}, "rules": [], "routes": {}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.wan import model, render
+from ansible_collections.azblink.nfv.plugins.module_utils.wan import plan as wplan
+from ansible_collections.azblink.nfv.plugins.module_utils.wan.adapter import Adapter, WanError
+from ansible_collections.azblink.nfv.plugins.module_utils.wan.spec import argument_spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_if=[("state", "present", ("wans",)), ("state", "rendered", ("wans",))])
+    state = module.params["state"]
+
+    def run(argv, data=None):
+        return module.run_command(argv, data=data, binary_data=True)
+
+    ad = Adapter(run)
+    if state == "absent":
+        try:
+            p = wplan.plan_absent(ad)
+            if p.changed and not module.check_mode:
+                wplan.execute_absent(p, ad)
+        except WanError as exc:
+            module.fail_json(msg=str(exc))
+        result = dict(changed=p.changed, actions=p.actions())
+        if module._diff and p.changed:
+            result["diff"] = p.diff()
+        module.exit_json(**result)
+
+    try:
+        site = model.build(module.params)
+    except ValidationError as exc:
+        module.fail_json(msg=str(exc), path=exc.path)
+    rendered = {"files": render.files(site), "rules": render.rules(site),
+                "routes": dict((str(k), v) for k, v in render.routes(site).items())}
+    if state == "rendered":
+        module.exit_json(changed=False, rendered=rendered)
+
+    try:
+        p = wplan.plan(site, ad)
+        if p.changed and not module.check_mode:
+            wplan.execute(p, ad)
+    except WanError as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(changed=p.changed, actions=p.actions(), rendered=rendered)
+    if module._diff and p.changed:
+        result["diff"] = p.diff()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
