@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Benchmark (not a test): VMs from inventory to ping, and no-op converge, azb vs the alternatives.
 
 Runs on one lab appliance (default lab-a6, its own inventory) and, in the same run, compares:
@@ -30,8 +30,8 @@ CMDLINE = "console=ttyS0,115200 quiet mitigations=off panic=5 azb.nodisk azb.now
 
 
 def sh(argv, **kw):
-    kw.setdefault("check", True)
-    return subprocess.run(argv, capture_output=True, text=True, **kw)
+    check = kw.pop("check", True)
+    return subprocess.run(argv, capture_output=True, text=True, check=check, **kw)
 
 
 class Bench(object):
@@ -144,7 +144,7 @@ class Bench(object):
         finally:
             if not self.args.keep:
                 self.down()
-        print("\n| measure | way | VMs | playbook s | to ping s | changed |\n| --- | --- | --- | --- | --- | --- |")
+        print("\n| measure | way | VMs | playbook s | to ping s | tasks changed |\n| --- | --- | --- | --- | --- | --- |")
         for r in self.rows:
             print("| %s | %s | %s | %s | %s | %s |" % r)
 

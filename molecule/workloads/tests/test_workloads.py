@@ -148,7 +148,7 @@ def test_per_nic_rate_limit_lands_within_10_percent(host):
     got, secs = out.split()
     kbit = int(got) * 8 / 1000.0 / float(secs)
     figure("rate limit: configured %d kbit/s, measured %.0f kbit/s (TCP payload), %.1f%% off"
-          % (RATE_KBIT, kbit, 100.0 * (kbit - RATE_KBIT) / RATE_KBIT))
+           % (RATE_KBIT, kbit, 100.0 * (kbit - RATE_KBIT) / RATE_KBIT))
     assert int(got) >= nbytes * 0.9, "transfer did not finish: %s" % out
     assert abs(kbit - RATE_KBIT) <= 0.10 * RATE_KBIT
 
@@ -186,9 +186,33 @@ def test_snapshot_revert_undoes_a_change_inside_the_guest(host, client):
     assert ns("curl", "-s", "-m", "5", "http://%s/cgi-bin/marker" % WEB1).stdout.strip() == "lost"
     playbook(os.path.join(REPO, "playbooks/rollback.yml"), "-e", "azb_snapshot_name=verify1")
     t0 = time.time()
-    marker = wait_for(lambda: ns("curl", "-s", "-m", "3", "http://%s/cgi-bin/marker" % WEB1).stdout.strip(), 30)
+
+    def marker_now():
+        return ns("curl", "-s", "-m", "3", "http://%s/cgi-bin/marker" % WEB1).stdout.strip()
+    marker = wait_for(marker_now, 30)
     assert marker == "kept", "after the revert the guest says %r" % marker
     figure("snapshot revert: marker 'kept' back %.1f s after rollback.yml returned" % (time.time() - t0))
+
+
+def test_snapshot_before_change_keeps_the_old_state(host):
+    """A definition change with azb_workloads_snapshot_before_change: snapshot first, then define."""
+    import yaml
+    with open(os.path.join(REPO, "molecule/workloads/group_vars/all.yml")) as f:
+        gv = yaml.safe_load(f)
+    vms = gv["azb_vms"]
+    vms[0]["memory"] = 176
+    before = host.check_output("virsh snapshot-list web1 --name")
+    pb = os.path.join(REPO, "molecule/workloads/converge.yml")
+    p = playbook(pb, "-e", "@" + os.path.join(REPO, "molecule/workloads/group_vars/all.yml"),
+                 "-e", json.dumps({"azb_vms": vms, "azb_workloads_snapshot_before_change": True}), check=False)
+    assert p.returncode == 0, p.stdout[-3000:]
+    after = host.check_output("virsh snapshot-list web1 --name")
+    new = set(after.split()) - set(before.split())
+    assert len(new) == 1 and new.pop().startswith("azb-pre-"), (before, after)
+    assert "<memory unit='KiB'>180224</memory>" in host.check_output("virsh dumpxml --inactive web1")
+    # running VM keeps its memory until its next start (pending_restart), and still answers
+    assert "<memory unit='KiB'>163840</memory>" in host.check_output("virsh dumpxml web1")
+    assert host.run("ping -c 1 -W 2 %s" % WEB1).rc == 0
 
 
 def test_hung_always_on_vm_is_restarted_by_the_health_probe(host, client):
@@ -198,8 +222,11 @@ def test_hung_always_on_vm_is_restarted_by_the_health_probe(host, client):
     assert "OK hanging" in ns("curl", "-s", "-m", "5", "http://%s/cgi-bin/hang" % POS1).stdout
     time.sleep(2)
     assert ns("ping", "-c", "1", "-W", "1", POS1).returncode != 0, "pos1 still answers: it did not hang"
-    after = wait_for(lambda: (lambda s: s if s.get("boot_id") not in (None, before["boot_id"]) else None)(status(POS1)),
-                     120, step=2)
+
+    def rebooted():
+        st = status(POS1)
+        return st if st.get("boot_id") not in (None, before["boot_id"]) else None
+    after = wait_for(rebooted, 120, step=2)
     assert after, "pos1 was not restarted within 120 s"
     figure("health probe: hung pos1 answered again after %.0f s (new boot_id)" % (time.time() - t0))
     log = host.check_output("cat /var/log/azblink/vm-health.log")

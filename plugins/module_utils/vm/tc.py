@@ -7,7 +7,7 @@
 Directions are the VM's: ``inbound`` (to the guest) is the tap's egress, shaped by HTB on the tap;
 ``outbound`` (from the guest) is the tap's ingress, redirected (u32 + mirred) to an IFB device that is
 shaped by HTB too, so both directions are shaped, not policed. Pure: commands out, state parsed in;
-running them is the adapter's job. The libvirt hook (roles/workloads/files/azb-vm-qemu-hook) imports
+running them is the adapter's job. The libvirt hook (roles/workloads/files/azb_vm_qemu_hook.py) imports
 this very file, so a VM started at boot gets the same shaping the module applies.
 """
 

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python
 # azblink.nfv workloads role: health probe of always-on VMs (run by azb-vm-health.timer).
 # Reads /etc/azblink/vm-health.json, probes each VM (ping or TCP connect), and after `failures`
 # consecutive failed probes resets (or powers off and starts) the VM. A VM that is not running is

@@ -1,5 +1,5 @@
-#!/usr/bin/python3
-# azblink.nfv workloads role: libvirt qemu hook (installed as /etc/libvirt/hooks/qemu.d/azb-vm-tc).
+#!/usr/bin/env python
+# azblink.nfv workloads role: libvirt qemu hook, run by /etc/libvirt/hooks/qemu.d/azb-vm-tc (a sh wrapper).
 # libvirt runs it as `azb-vm-tc DOMAIN OPERATION SUBOP EXTRA` with the domain XML on stdin.
 # On "started" it shapes the VM's tap devices from the rate limits azb_vm stored in the domain's
 # metadata (the same tc code azb_vm uses, /usr/local/lib/azblink/azb_vm_tc.py); on "release" it removes
