@@ -137,6 +137,13 @@ options:
     description: Refuse private addresses in public answers (DNS rebinding).
     type: bool
     default: true
+  rebind_ok_domains:
+    description:
+      - Public domains whose answers may be in ranges the protection treats as private (dnsmasq counts
+        the documentation ranges among them, so a lab's internet needs its domain here).
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""

@@ -145,6 +145,7 @@ class WanSite(object):
     def __init__(self, mode, wans, tunnels, zones, hosts, policies, dns_views, rebind_protection):
         self.mode, self.wans, self.tunnels, self.zones, self.hosts = mode, wans, tunnels, zones, hosts
         self.policies, self.dns_views, self.rebind_protection = policies, dns_views, rebind_protection
+        self.rebind_ok_domains = []
 
     def wan(self, name):
         return next(w for w in self.wans if w.name == name)
@@ -263,7 +264,15 @@ def build(params):
         raise ValidationError("split_dns", "the names not forwarded go to the WANs' resolvers, and no"
                                            " WAN declares dns")
     rebind = params.get("rebind_protection", True)
-    return WanSite(mode, wans, tunnels, zones, hosts, policies, views, bool(rebind))
+    rebind_ok = []
+    for j, d in enumerate(params.get("rebind_ok_domains") or []):
+        d = str(d).strip(".").lower()
+        if not DOMAIN_RE.match(d):
+            raise ValidationError("rebind_ok_domains[%d]" % j, "%r is not a domain name" % (d,))
+        rebind_ok.append(d)
+    site = WanSite(mode, wans, tunnels, zones, hosts, policies, views, bool(rebind))
+    site.rebind_ok_domains = rebind_ok
+    return site
 
 
 def _zones(raw):

@@ -311,7 +311,7 @@ def dns_instances(site):
         L += ["server=%s" % s for s in upstream]
         if site.rebind_protection:
             L += ["stop-dns-rebind", "rebind-localhost-ok"]
-            L += ["rebind-domain-ok=/%s/" % d for d in sorted(set(ok_domains))]
+            L += ["rebind-domain-ok=/%s/" % d for d in sorted(set(ok_domains) | set(site.rebind_ok_domains))]
         out[zname] = "\n".join(L) + "\n"
     return out
 

@@ -76,4 +76,5 @@ def argument_spec():
         policies=dict(type="list", elements="dict", options=POLICY, default=[]),
         split_dns=dict(type="list", elements="dict", options=SPLIT_DNS, default=[]),
         rebind_protection=dict(type="bool", default=True),
+        rebind_ok_domains=dict(type="list", elements="str", default=[]),
     )

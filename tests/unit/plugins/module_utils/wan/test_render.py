@@ -1,0 +1,311 @@
+"""Pure renderers of azb_wan_policy, the health service's decisions, the plan against a fake box."""
+import importlib.util
+import json
+import os
+import random
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.azblink.nfv.plugins.module_utils.wan import adapter, model, plan, render
+
+from .conftest import mutate
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "..", "..", "..", "..", "..", "roles", "wan", "files", "azb-wan-health.py")
+
+
+def _health_module():
+    spec = importlib.util.spec_from_file_location("azb_wan_health", os.path.abspath(SCRIPT))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+HEALTH = _health_module()
+
+
+def _scratch_netns_ok():
+    if os.geteuid() != 0 or not shutil.which("nft") or not shutil.which("unshare"):
+        return "needs root, nft and unshare to load the table in a scratch network namespace"
+    res = subprocess.run(["unshare", "--net", "nft", "list", "ruleset"], capture_output=True, check=False)
+    return None if res.returncode == 0 else "unshare --net nft failed: %s" % res.stderr.decode().strip()
+
+
+def test_nft_table_loads_in_a_scratch_netns(good):
+    reason = _scratch_netns_ok()
+    if reason:
+        print("SKIP reason: " + reason)
+        pytest.skip(reason)
+    text = render.render_nft(model.build(good))
+    res = subprocess.run(["unshare", "--net", "sh", "-c", "nft -f - && nft list table inet azblink_wan"],
+                         input=text.encode(), capture_output=True, check=False)
+    assert res.returncode == 0, res.stderr.decode()
+    listing = res.stdout.decode()
+    assert "ip saddr 10.3.0.60 meta mark set 0x00000100 goto route_class" in listing
+    assert 'iifname "br3" ip daddr 203.0.113.0/24 tcp dport { 8080, 9000-9100 }' in listing
+    assert "0x00000300 : 0x00000080" in listing  # compliance -> the tunnel's fail-closed mark
+
+
+def test_nft_table_marks_flows_once_and_pins_inbound(good):
+    text = render.render_nft(model.build(good))
+    pre = text.split("chain prerouting {")[1].split("\n\t}")[0]
+    lines = [l.strip() for l in pre.splitlines() if l.strip()]
+    assert lines[1] == "ct mark and 0xff != 0 meta mark set ct mark return"  # established: kept
+    assert lines[2].startswith("iifname @wan_if meta mark set iifname map @if_mark ct mark set")
+    assert lines[-1] == "meta mark set numgen random mod 100 map @pick ct mark set meta mark"
+    assert "meta mark and 0xc0 == 0x80 oifname @wan_if drop" in text  # fail-closed never leaves by a WAN
+    assert 'oifname "wan2" ip saddr { 192.0.2.26 } masquerade' in text
+
+
+def test_failover_buckets_all_to_the_best_wan(good):
+    site = model.build(good)
+    assert render.buckets("failover", site.wans) == [(0, 99, 1)]
+    assert render.buckets("failover", site.wans[1:]) == [(0, 99, 2)]
+
+
+def test_balance_buckets_follow_weights_and_cover_every_bucket(good):
+    site = model.build(good)
+    assert render.buckets("balance", site.wans) == [(0, 74, 1), (75, 99, 2)]
+    site.wans[1].weight = 0
+    assert render.buckets("balance", site.wans) == [(0, 99, 1)]
+    assert render.buckets("balance", site.wans[1:]) == [(0, 99, 2)]  # a backup when alone
+    for weights in ([1, 1, 1], [7, 3, 5], [1, 0, 2]):
+        wans = [model.Wan(i, "w%d" % i, "e%d" % i, [], None, False, wt, i, 101 + i, [], [], {})
+                for i, wt in enumerate(weights)]
+        b = render.buckets("balance", wans)
+        assert b[0][0] == 0 and b[-1][1] == 99
+        assert all(b[k][1] + 1 == b[k + 1][0] for k in range(len(b) - 1))
+
+
+def test_class_routes_fallback_and_fail_closed(good):
+    site = model.build(good)
+    up = render.class_routes(site, {"wan1", "wan2"})
+    assert up == {0x100: 2, 0x200: 2, 0x300: 0x80}
+    down = render.class_routes(site, {"wan1"})
+    assert down == {0x100: 1, 0x200: model.BLACKHOLE_MARK, 0x300: 0x80}
+
+
+def test_health_service_decides_like_the_renderer(good):
+    site = model.build(good)
+    cfg = render.health_config(site)
+    for mode in ("failover", "balance"):
+        for names in ({"wan1", "wan2"}, {"wan1"}, {"wan2"}):
+            healthy = [w for w in site.wans if w.name in names]
+            cw = [w for w in cfg["wans"] if w["name"] in names]
+            assert HEALTH.buckets(mode, cw) == render.buckets(mode, healthy)
+    for names in ({"wan1", "wan2"}, {"wan1"}, {"wan2"}, set()):
+        assert HEALTH.class_routes(cfg, names) == render.class_routes(site, names)
+    txn = HEALTH.maps_transaction(cfg, {"wan2"})
+    assert "flush map inet azblink_wan pick\nadd element inet azblink_wan pick { 0-99 : 0x2 }" in txn
+    assert "0x200 : 0x2" in txn
+
+
+def _run(state, pattern, interval=0.25):
+    """Feed a pattern of round results ('.' good, 'x' failed, 'L' link down); -> transitions."""
+    out = []
+    for k, c in enumerate(pattern):
+        ch = state.observe(c == ".", k * interval, link_down=c == "L")
+        if ch:
+            out.append((k, ch))
+    return out
+
+
+def test_state_machine_thresholds_and_hold_down():
+    h = {"down": 3, "up": 5, "hold_down_s": 3}
+    assert _run(HEALTH.WanState(h), "..xx.xx.") == []               # never three in a row
+    assert _run(HEALTH.WanState(h), "..xxx") == [(4, "down")]
+    assert _run(HEALTH.WanState(h), ".L") == [(1, "down")]           # carrier loss: at once
+    # Back only after up rounds and hold_down seconds of uninterrupted health (3 s = 12 rounds of
+    # 0.25 s after the first good one): the failed round 12 restarts the count.
+    trans = _run(HEALTH.WanState(h), "xxx" + "." * 9 + "x" + "." * 14)
+    assert trans == [(2, "down"), (25, "up")]
+
+
+def test_intermittent_loss_does_not_flap():
+    """30 % of rounds lost at random for 10 minutes of rounds: a quorum of probes and three failed
+    rounds in a row keep the WAN up; the pattern never takes it down and up again."""
+    rng = random.Random(5)
+    h = {"down": 3, "up": 5, "hold_down_s": 10}
+    # Per round, 6 probes each answered with p=0.7 (request and reply both pass 84 %), quorum 2.
+    pattern = "".join("." if sum(rng.random() < 0.7 for _ in range(6)) >= 2 else "x" for _ in range(2000))
+    assert _run(HEALTH.WanState(h), pattern) == []
+
+
+def test_rules_routes_and_boot_batch(good):
+    site = model.build(good)
+    assert render.rules(site) == [
+        "1000 lookup main suppress_prefixlength 0",
+        "1001 fwmark 0x1/0xff lookup 101",
+        "1002 fwmark 0x2/0xff lookup 102",
+        "1100 fwmark 0x40/0xff lookup 150",
+        "1170 fwmark 0x80/0xff lookup 150",
+        "1240 fwmark 0x80/0xff blackhole",
+        "1299 fwmark 0xfe/0xff blackhole",
+    ]
+    assert render.routes(site) == {
+        101: ["192.0.2.24/29 dev wan1 scope link src 192.0.2.26", "default via 192.0.2.25 dev wan1 onlink"],
+        102: ["198.51.100.24/29 dev wan2 scope link src 198.51.100.26", "default via 198.51.100.25 dev wan2 onlink"],
+    }
+    batch = render.render_batch(site)
+    assert "rule del pref 1240\nrule add pref 1240 fwmark 0x80/0xff blackhole\n" in batch
+    assert "route replace default via 192.0.2.25 dev wan1 onlink table 101\n" in batch
+
+
+def test_split_dns_config(good):
+    site = model.build(good)
+    conf = render.dns_instances(site)
+    assert list(conf) == ["office"]
+    c = conf["office"].splitlines()
+    assert "listen-address=10.3.0.1" in c and "bind-dynamic" in c
+    assert "server=/corp.test/203.0.113.60" in c and "server=/partner.test/203.0.113.60" in c
+    assert "server=203.0.113.53" in c
+    assert "stop-dns-rebind" in c and "rebind-domain-ok=/corp.test/" in c
+    assert "rebind-domain-ok=/partner.test/" not in c  # rebind_ok: false keeps the protection
+    good["rebind_protection"] = False
+    assert "stop-dns-rebind" not in render.dns_instances(model.build(good))["office"]
+
+
+def test_health_config_is_json_with_probes(good):
+    cfg = json.loads(render.render_health(model.build(good)))
+    assert [p["type"] for p in cfg["wans"][0]["probes"]] == ["icmp", "icmp", "http", "dns", "tcp"]
+    assert cfg["classes"][2] == {"name": "compliance", "mark": 0x300, "via_kind": "tunnel", "via": "corpvpn",
+                                 "on_failure": "fail_closed"}
+
+
+# -- live-state normalisation and the plan, against a fake box -----------------------------------
+
+IP_RULES = [{"priority": 0, "src": "all", "table": "local"},
+            {"priority": 220, "src": "all", "table": "220"},
+            {"priority": 1000, "src": "all", "table": "main", "suppress_prefixlen": 0},
+            {"priority": 1001, "src": "all", "fwmark": "0x1", "fwmask": "0xff", "table": "101"},
+            {"priority": 1299, "src": "all", "fwmark": "0xfe", "fwmask": "0xff", "action": "blackhole"},
+            {"priority": 32766, "src": "all", "table": "main"}]
+
+
+def test_rule_and_route_keys_match_the_renderer():
+    keys = [adapter.rule_key(r) for r in IP_RULES if 1000 <= r["priority"] <= 1299]
+    assert keys == ["1000 lookup main suppress_prefixlength 0", "1001 fwmark 0x1/0xff lookup 101",
+                    "1299 fwmark 0xfe/0xff blackhole"]
+    assert adapter.route_key({"dst": "default", "gateway": "192.0.2.25", "dev": "wan1",
+                              "flags": ["onlink", "linkdown"]}) == "default via 192.0.2.25 dev wan1 onlink"
+    assert adapter.route_key({"dst": "192.0.2.24/29", "dev": "wan1", "scope": "link", "prefsrc": "192.0.2.26",
+                              "flags": []}) == "192.0.2.24/29 dev wan1 scope link src 192.0.2.26"
+
+
+def test_strip_dynamic_ignores_what_the_health_service_rewrites():
+    a = "table inet azblink_wan {\n\tmap pick {\n\t\ttypeof numgen random mod 100 : meta mark\n" \
+        "\t\tflags interval\n\t\telements = { 0-99 : 0x00000001 }\n\t}\n\tset wan_if {\n\t\ttype ifname\n" \
+        "\t\telements = { \"wan1\",\n\t\t\t     \"wan2\" }\n\t}\n}\n"
+    b = a.replace("0-99 : 0x00000001", "0-74 : 0x00000001,\n\t\t\t     75-99 : 0x00000002")
+    assert plan.strip_dynamic(a) == plan.strip_dynamic(b)
+    assert '"wan2"' in plan.strip_dynamic(a)  # other sets keep their elements
+    assert plan.strip_dynamic(a) != plan.strip_dynamic(a.replace('"wan2"', '"wan3"'))
+
+
+class FakeBox(object):
+    """A box as the adapter sees it: files, rules, routes, the nft listing, units."""
+
+    def __init__(self, site):
+        self.files = {}
+        self.rules = sorted(render.rules(site))
+        self.routes = dict((t, list(r)) for t, r in render.routes(site).items())
+        self.nft = render.render_nft(site)
+        self.enabled = set()
+        self.active = set()
+        self.calls = []
+
+    # adapter interface
+    def nft_canonical(self, text):
+        return text
+
+    def nft_live(self):
+        return self.nft
+
+    def nft_apply(self, text):
+        self.calls.append("nft")
+        self.nft = text
+
+    def routes_of(self, table):
+        return self.routes.get(table, [])
+
+    def read(self, path):
+        return self.files.get(path)
+
+    def write(self, path, content):
+        self.files[path] = content
+
+    def remove(self, path):
+        self.files.pop(path, None)
+
+    def listdir(self, path):
+        return sorted(p.rsplit("/", 1)[1] for p in self.files if p.startswith(path + "/"))
+
+    def unit_enabled(self, unit):
+        return unit in self.enabled
+
+    def unit_active(self, unit):
+        return unit in self.active
+
+    def systemctl(self, *args):
+        self.calls.append("systemctl " + " ".join(args))
+        return 0, "", ""
+
+    def must(self, *args):
+        self.systemctl(*args)
+        if args[0] == "enable":
+            self.enabled |= set(args[1:])
+        if args[0] in ("start", "restart"):
+            self.active |= set(args[1:])
+
+    def batch(self, lines):
+        self.calls.append("batch")
+        for line in lines:
+            words = line.split()
+            if words[:2] == ["rule", "add"]:
+                self.rules.append(" ".join(words[3:4] + words[4:]))
+            elif words[:2] == ["rule", "del"]:
+                key = " ".join(words[3:4] + words[4:])
+                self.rules.remove(key)
+
+
+class FakeAdapter(object):
+    def __init__(self, box):
+        self.box = box
+
+    def __getattr__(self, name):
+        return getattr(self.box, name)
+
+    def rules(self):
+        return sorted(self.box.rules)
+
+    def routes(self, table):
+        return self.box.routes_of(table)
+
+
+def test_plan_converges_then_reports_nothing(good):
+    site = model.build(good)
+    box = FakeBox(site)
+    box.rules.remove("1299 fwmark 0xfe/0xff blackhole")
+    box.rules.append("1299 fwmark 0xfd/0xff blackhole")
+    ad = FakeAdapter(box)
+    p = plan.plan(site, ad)
+    assert p.changed
+    assert p.rules_del == ["1299 fwmark 0xfd/0xff blackhole"] and p.rules_add == ["1299 fwmark 0xfe/0xff blackhole"]
+    assert render.NFT_FILE in p.files_write and "/etc/azblink/dns/office.conf" in p.files_write
+    assert "start azb-wan-health.service" in p.actions()
+    plan.execute(p, ad)
+    again = plan.plan(site, ad)
+    assert not again.changed, again.actions()
+
+
+def test_plan_restarts_the_health_service_when_its_config_changes(good):
+    site = model.build(good)
+    box = FakeBox(site)
+    ad = FakeAdapter(box)
+    plan.execute(plan.plan(site, ad), ad)
+    changed = model.build(mutate("wans.0.health.down", 5))
+    p = plan.plan(changed, ad)
+    assert p.health_restart and list(p.files_write) == [render.HEALTH_FILE]
+    assert not p.nft_change and not p.rules_add
