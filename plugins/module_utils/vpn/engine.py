@@ -150,6 +150,9 @@ def apply(p, system, tunnels):
         system.systemctl("daemon-reload")
     for unit in p.enable:
         system.systemctl("enable", unit)
+    daemons = sorted(set(c.artifact.kind.split(":", 1)[1] for c in p.changes if c.artifact.kind.startswith("daemon:")))
+    for unit in daemons:  # e.g. strongSwan, when its plugin configuration changed
+        system.systemctl("restart", unit)
     by_name = dict((t.name, t) for t in tunnels)
     for name in sorted(p.actions):
         t = by_name[name]

@@ -28,7 +28,7 @@ class Artifact(object):
         self.content = content
         self.mode = mode
         self.on_change = on_change   # restart | reload | none
-        self.kind = kind             # config | unit | export | record
+        self.kind = kind             # config | unit | export | record | daemon:UNIT (restart UNIT first)
 
     def secrets(self):
         return SECRET_RE.findall(self.content)
@@ -311,7 +311,7 @@ def ipsec_unit(t, paths):
         # strongSwan routes the remote networks itself (table 220 via ipsec0); only the tunnel's own
         # table is ours
         routes = ["ExecStart=/sbin/ip %s" % r for r in route_lines(t, dev) if " table " in r]
-    link = ["ExecStartPre=/bin/systemctl restart strongswan.service"] if libipsec else ["ExecStartPre=-/sbin/ip link del %s" % t.name,
+    link = [] if libipsec else ["ExecStartPre=-/sbin/ip link del %s" % t.name,
                                 "ExecStart=/sbin/ip link add %s type xfrm if_id %d" % (t.name, if_id),
                                 "ExecStart=/sbin/ip link set %s up" % t.name]
     return "\n".join([
@@ -366,7 +366,8 @@ def artifacts(t, paths, implementation="wireguard-go"):
         out.append(Artifact("%s/private/%s.key" % (sw, t.certificate),
                             "{{secret:%s}}\n" % paths.cert_key(t.certificate), 0o600, "reload"))
         if ipsec_backend(t) == "libipsec":
-            out.append(Artifact("/etc/strongswan.d/zz-azb-libipsec.conf", LIBIPSEC_CONF, 0o644, "restart"))
+            out.append(Artifact("/etc/strongswan.d/zz-azb-libipsec.conf", LIBIPSEC_CONF, 0o644, "restart",
+                                "daemon:strongswan.service"))
         out.append(Artifact(paths.unit(t), ipsec_unit(t, paths), 0o644, "restart", "unit"))
     out.append(Artifact("%s/peers.json" % d, peers_record(t), 0o644, "none", "record"))
     return out

@@ -176,6 +176,10 @@ def test_ipsec_renders_swanctl_with_certificates_and_xfrm_interface():
     assert err.value.path == "tunnels[0].certificate"
 
 
+def arts_kind(t):
+    return [a for a in render.artifacts(t, PATHS) if a.path.startswith("/etc/strongswan.d/")][0].kind
+
+
 def test_ipsec_libipsec_backend_uses_esp_in_udp_and_strongswans_tun_device():
     t = {"name": "ips", "type": "ipsec", "network": "10.96.0.0/30", "table": 300,
          "peers": [{"name": "site-a", "endpoint": "192.0.2.58", "certificate": "site-a"},
@@ -185,7 +189,8 @@ def test_ipsec_libipsec_backend_uses_esp_in_udp_and_strongswans_tun_device():
     conf = render.swanctl_conf(ips, PATHS)
     assert "encap = yes" in conf and "if_id" not in conf and 'id = "CN=site-a"' in conf
     unit = render.ipsec_unit(ips, PATHS)
-    assert "type xfrm" not in unit and "ExecStartPre=/bin/systemctl restart strongswan.service" in unit
+    assert "type xfrm" not in unit and "Requires=strongswan.service" in unit
+    assert arts_kind(ips) == "daemon:strongswan.service"
     assert "ExecStart=/sbin/ip route replace 10.23.0.0/24 dev ipsec0 table 300" in unit
     arts = dict((a.path, a) for a in render.artifacts(ips, PATHS))
     assert arts["/etc/strongswan.d/zz-azb-libipsec.conf"].content.count("load = yes") == 2
