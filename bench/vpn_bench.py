@@ -1,10 +1,10 @@
-#!/usr/bin/env python3
 """Benchmark (not a test): throughput through the VPNs vs plain routing, and recovery after a restart.
 
 Brings up the `multisite` Molecule scenario's two sites (lab-a7 = site A, lab-a8 = site B) with
 `molecule converge -s multisite` unless --no-converge, then measures, each bounded (iperf3 -t 3):
   plain routing   site A's WAN address -> site B's WAN address (the path the tunnel itself rides)
   WireGuard s2s   10.99.0.1 -> 10.99.0.2 through wgs2s (wireguard-go in the lab)
+  IPsec s2s       10.14.0.1 -> 10.24.0.1 through the ips tunnel (strongSwan's userspace ESP in the lab)
   road warrior    from a namespace on the internet to site A: plain, WireGuard (wgrw), OpenVPN (ovpn)
 and the recovery time of the site-to-site tunnel after the peer (site B) restarts its tunnel unit,
 and after a reboot of site A (pings every 100 ms from a client in site A's br3 to one in site B's).
@@ -31,7 +31,7 @@ A_WAN, B_WAN = "192.0.2.58", "198.51.100.66"
 
 def run(cmd, timeout=60, check=True, **kw):
     res = subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, text=True, timeout=timeout,
-                         cwd=REPO, **kw)
+                         cwd=REPO, check=False, **kw)
     if check and res.returncode != 0:
         sys.exit("%s failed: %s%s" % (cmd, res.stdout[-2000:], res.stderr[-2000:]))
     return res
@@ -41,11 +41,11 @@ def ssh(host, cmd, timeout=60, check=True):
     return run(SSH + ["root@" + host, cmd], timeout=timeout, check=check)
 
 
-def iperf(client_prefix, server_host, bind, label):
+def iperf(client_prefix, server_host, bind, label, client_args=()):
     """iperf3 -t 3 from client_prefix (argv prefix running in a namespace) to server_host's bind address."""
     ssh(server_host, "pkill -x iperf3; iperf3 -s -1 -D -B %s" % bind, check=False)
     time.sleep(0.5)
-    res = run(client_prefix + ["iperf3", "-c", bind, "-t", "3", "-J"], timeout=30, check=False)
+    res = run(client_prefix + ["iperf3", "-c", bind, "-t", "3", "-J"] + list(client_args), timeout=30, check=False)
     try:
         bps = json.loads(res.stdout)["end"]["sum_received"]["bits_per_second"]
     except (ValueError, KeyError):
@@ -78,7 +78,7 @@ def outage(ns, target, action, count=300):
                              target], stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     action()
-    out, _ = ping.communicate(timeout=count * 0.1 + 30)
+    out = ping.communicate(timeout=count * 0.1 + 30)[0]
     seqs = sorted(int(m) for m in re.findall(r"icmp_seq=(\d+)", out))
     gaps = [b - a - 1 for a, b in zip(seqs, seqs[1:])]
     tail = count - (seqs[-1] if seqs else 0)
@@ -100,6 +100,8 @@ def main():
     a_exec = SSH + ["root@" + A]
     rows.append(iperf(a_exec, B, B_WAN, "site A -> site B, plain routing (WAN to WAN)"))
     rows.append(iperf(a_exec, B, "10.99.0.2", "site A -> site B, WireGuard s2s (wireguard-go)"))
+    rows.append(iperf(a_exec, B, "10.24.0.1", "site A -> site B, IPsec (strongSwan kernel-libipsec, ESP in UDP)",
+                      ["-B", "10.14.0.1"]))
     # road warriors: the exported configurations, from the controller's copy
     export = glob.glob(os.path.expanduser("~/.ansible/tmp/molecule.*.multisite/vpn-export/lab-a7"))[0]
     ns = "azb-rw-bench"
