@@ -6,6 +6,7 @@
 set -eu
 NS=${WAN_CORP_NETNS:-azb-corpdns}
 ADDR=${WAN_CORP_ADDRESS:-203.0.113.60}
+APP_NS=${WAN_APP_NETNS:-azb-a3}
 RUN=/run/azb-h5-corp
 HERE=$(cd "$(dirname "$0")" && pwd)
 case "$1" in
@@ -20,6 +21,13 @@ up)
   ip -n "$NS" link set corp0 up
   ip -n "$NS" -br addr show dev corp0 | grep -q "$ADDR/" || ip -n "$NS" addr add "$ADDR/24" dev corp0
   ip -n "$NS" route replace default via 203.0.113.254
+  # The stand-in for the compliance VPN: a veth tun-corp in the appliance (a zone of role wan) to
+  # corp1 here. The tests switch the tunnel with corp1's link state (down = the tunnel is down).
+  if ! ip -n "$NS" link show corp1 >/dev/null 2>&1; then
+    ip link add corp1 netns "$NS" type veth peer name tun-corp netns "$APP_NS"
+    ip -n "$APP_NS" link set tun-corp up
+  fi
+  ip -n "$NS" -br addr show dev corp1 | grep -q "10.99.0.2/" || ip -n "$NS" addr add 10.99.0.2/30 dev corp1
   for name in dns echo; do
     if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then continue; fi
     if [ $name = dns ]; then

@@ -104,7 +104,6 @@ options:
           public_key:
             description: WireGuard public key of an unmanaged peer (declares it).
             type: str
-            no_log: false
           networks:
             description: Further networks behind the peer (allowed IPs).
             type: list
@@ -139,7 +138,6 @@ options:
           public_key:
             description: WireGuard public key the client keeps itself; without it a key is generated here and exported.
             type: str
-            no_log: false
           certificate:
             description: OpenVPN client certificate name in the CA.
             type: str
@@ -299,7 +297,8 @@ def _clean(params):
 def summary(tunnels, pubs):
     info, ports = {}, []
     for t in tunnels:
-        info[t.name] = {"type": t.type, "interface": "ipsec0" if getattr(t, "backend", None) == "libipsec" else t.name, "unit": t.unit, "routing_table": t.routing_table,
+        dev = "ipsec0" if getattr(t, "backend", None) == "libipsec" else t.name
+        info[t.name] = {"type": t.type, "interface": dev, "unit": t.unit, "routing_table": t.routing_table,
                         "port": t.port, "proto": t.proto, "network": str(t.network), "address": t.address,
                         "public_key": pubs.get(t.name), "peers": [p.name for p in t.peers],
                         "clients": [c.name for c in t.clients]}

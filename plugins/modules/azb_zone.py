@@ -155,7 +155,9 @@ actions:
   elements: str
   sample: ["nft: update set elements", "write /etc/systemd/network/40-azb-br3.network"]
 rendered:
-  description: The ruleset file and networkd files (state rendered, and present).
+  description:
+    - With O(state=rendered), the ruleset file and the networkd files.
+    - With O(state=present), their summary (sha256 and size of the ruleset, networkd file names).
   returned: when state is rendered or present
   type: dict
   sample: {"ruleset": "table inet azblink ...", "networkd": {"40-azb-br3.netdev": "..."}}
@@ -168,6 +170,8 @@ rollback_armed:
   returned: when state is present
   type: bool
 """
+
+import hashlib
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
@@ -212,7 +216,10 @@ def main():
             zplan.execute(p, nft, net, module.params["confirm_timeout"])
     except RuntimeError as exc:
         module.fail_json(msg=str(exc))
-    result = dict(changed=p.changed, actions=p.actions(), rendered=rendered,
+    # The full text is what state=rendered is for; a 10,000-entry ruleset is a megabyte to ship back.
+    summary = {"ruleset_sha256": hashlib.sha256(rendered["ruleset"].encode()).hexdigest(),
+               "ruleset_bytes": len(rendered["ruleset"]), "networkd": sorted(rendered["networkd"])}
+    result = dict(changed=p.changed, actions=p.actions(), rendered=summary,
                   rollback_armed=bool(module.params["confirm_timeout"] and p.nft_change
                                       and not module.check_mode))
     if module._diff and p.changed:

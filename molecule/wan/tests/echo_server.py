@@ -1,10 +1,10 @@
-"""A TCP echo server for the established-flow test (started by corp_side.sh, stopped by its PID)."""
+"""A TCP echo server for the established-flow and tunnel tests (started by corp_side.sh, stopped by PID)."""
 import socket
 import sys
 import threading
 
 
-def serve(conn):
+def serve(conn, peer):
     with conn:
         conn.settimeout(120)
         try:
@@ -12,7 +12,8 @@ def serve(conn):
                 data = conn.recv(4096)
                 if not data:
                     return
-                conn.sendall(data)
+                # "WHO" asks which source address the server sees (through a tunnel: its end).
+                conn.sendall(("%s\n" % peer[0]).encode() if data.strip() == b"WHO" else data)
         except OSError:
             return
 
@@ -23,8 +24,8 @@ def main():
     srv.bind((sys.argv[1], int(sys.argv[2])))
     srv.listen(16)
     while True:
-        conn, _addr = srv.accept()
-        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+        conn, addr = srv.accept()
+        threading.Thread(target=serve, args=(conn, addr), daemon=True).start()
 
 
 if __name__ == "__main__":

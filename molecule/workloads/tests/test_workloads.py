@@ -133,6 +133,26 @@ def test_nics_sit_on_their_zone_bridges(host):
         assert json.loads(master)[0].get("master") == bridge
 
 
+def test_overlay_disk_is_backed_by_the_base_image(host):
+    info = host.check_output("qemu-img info -U --output=json /var/lib/azblink/images/pos1-disk0.qcow2")
+    assert json.loads(info)["backing-filename"] == "/var/lib/azblink/base/lab-base.qcow2"
+    st = status(POS1, via_host=host)
+    assert st.get("disk") == "vda" and st.get("persistent") == "yes", st
+
+
+def test_cloud_init_seed_is_a_cidata_iso_attached_to_the_vm(host):
+    iso = "/var/lib/azblink/images/ci1-cidata.iso"
+    assert "Volume id: cidata" in host.check_output("isoinfo -d -i %s" % iso)
+    user = host.check_output("isoinfo -J -i %s -x /user-data" % iso)
+    assert user.startswith("#cloud-config") and '- name: "ops"' in user and "ops@azb" in user
+    net = host.check_output("isoinfo -J -i %s -x /network-config" % iso)
+    assert "addresses: [10.3.0.30/24]" in net and "via: 10.3.0.1" in net
+    xml = host.check_output("virsh dumpxml --inactive ci1")
+    assert "volume='ci1-cidata.iso'" in xml and "device='cdrom'" in xml
+    assert host.file(iso).mode == 0o600
+    assert re.search(r"State:\s+shut off", host.check_output("virsh dominfo ci1"))
+
+
 def test_vcpu_and_emulator_pinning(host):
     out = host.check_output("virsh vcpupin web1")
     assert re.search(r"^\s*0\s+1\s*$", out, re.M), out

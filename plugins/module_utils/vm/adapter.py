@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import shutil
 import subprocess
@@ -138,6 +139,16 @@ class Libvirt(object):
         try:
             return self.pool(pool).storageVolLookupByName(name)
         except libvirt.libvirtError:
+            return None
+
+    def image_size(self, path):
+        """Virtual size of an image file (a base image), or None when it cannot be read."""
+        rc, out, _err = self.run(["qemu-img", "info", "-U", "--output=json", path])
+        if rc != 0:
+            return None
+        try:
+            return int(json.loads(out)["virtual-size"])
+        except (ValueError, KeyError):
             return None
 
     @staticmethod

@@ -8,6 +8,7 @@ without libvirt:
 
   live = {"xml": inactive domain XML or None, "active": bool, "autostart": bool,
           "volumes": {(pool, volume): capacity_bytes or None}, "tc": {tap: {inbound_kbit, ...}},
+          "base_sizes": {base image path: virtual size in bytes or None},
           "snapshots": [{"name", "created", "state"}]}
 """
 
@@ -40,6 +41,14 @@ def _volume_actions(spec, live):
                                         % (d["volume"], d["pool"]))])
             continue
         want = d["size"]
+        if d["kind"] == "overlay":
+            base = live.get("base_sizes", {}).get(d["base"])
+            if base is None:
+                raise model.SpecError([("disks[%d].base" % i, "base image %s is not readable" % d["base"])])
+            if want is not None and want < base:
+                raise model.SpecError([("disks[%d].size" % i, "%d bytes is smaller than the base image (%d)"
+                                        % (want, base))])
+            want = want or base
         if cap is None:
             if d["kind"] == "new" and want is None:
                 want = DEFAULT_NEW_DISK

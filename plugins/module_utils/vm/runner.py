@@ -100,7 +100,10 @@ def read_live(lv, spec, dom):
                     live["tc"][n["tap"]] = lv.tc_live(n["tap"])
     if spec["state"] == "absent":
         return live  # nothing to create: the volumes to purge come from the domain itself
+    live["base_sizes"] = {}
     for d in spec["disks"]:
+        if d["kind"] == "overlay":
+            live["base_sizes"][d["base"]] = lv.image_size(d["base"])
         if d["kind"] in ("new", "overlay", "volume"):
             vol = lv.volume(d["pool"], d["volume"])
             live["volumes"][(d["pool"], d["volume"])] = lv.capacity(vol) if vol is not None else None

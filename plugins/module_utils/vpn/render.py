@@ -311,9 +311,10 @@ def ipsec_unit(t, paths):
         # strongSwan routes the remote networks itself (table 220 via ipsec0); only the tunnel's own
         # table is ours
         routes = ["ExecStart=/sbin/ip %s" % r for r in route_lines(t, dev) if " table " in r]
-    link = [] if libipsec else ["ExecStartPre=-/sbin/ip link del %s" % t.name,
-                                "ExecStart=/sbin/ip link add %s type xfrm if_id %d" % (t.name, if_id),
-                                "ExecStart=/sbin/ip link set %s up" % t.name]
+    link = [] if libipsec else [
+        "ExecStartPre=-/sbin/ip link del %s" % t.name,
+        "ExecStart=/sbin/ip link add %s type xfrm if_id %d" % (t.name, if_id),
+        "ExecStart=/sbin/ip link set %s up" % t.name]
     return "\n".join([
         "# Managed by azblink.nfv (azb_vpn)",
         "[Unit]",

@@ -138,3 +138,18 @@ def test_tc_commands_and_live_parsing():
         {"inbound_kbit": 8000, "outbound_kbit": 2000}
     assert tc.live_limits("", "", "", "ai12345678n0") == {}
     assert tc.parse_rate_kbit("1500Kbit") == 1500
+
+
+def test_overlay_takes_the_base_size_and_refuses_smaller():
+    base = "/var/lib/azblink/base/lab-base.qcow2"
+    lv = live(volumes={("azb", "t1-disk0.qcow2"): None}, base_sizes={base: 16 * 2 ** 20})
+    actions, _d, _x = plan.plan_present(spec(disks=[{"base": base}]), lv, "tc")
+    assert actions[0]["action"] == "create_volume"
+    assert "<capacity unit=\"bytes\">16777216</capacity>" in actions[0]["xml"]
+    assert "<path>%s</path>" % base in actions[0]["xml"]
+    with pytest.raises(model.SpecError) as exc:
+        plan.plan_present(spec(disks=[{"base": base, "size": "8M"}]), lv, "tc")
+    assert "disks[0].size: 8388608 bytes is smaller than the base image (16777216)" in str(exc.value)
+    with pytest.raises(model.SpecError) as exc:
+        plan.plan_present(spec(disks=[{"base": base}]), live(base_sizes={base: None}), "tc")
+    assert "disks[0].base: base image %s is not readable" % base in str(exc.value)
