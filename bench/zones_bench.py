@@ -48,7 +48,7 @@ def playbook(tasks, extra=None):
     """Run one play on the bench appliance; -> wall seconds."""
     play = [{"name": "bench", "hosts": APPLIANCE, "gather_facts": False, "become": True,
              "vars_files": [extra] if extra else [], "tasks": tasks}]
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, dir=REPO) as fh:
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as fh:
         json.dump(play, fh)
         path = fh.name
     try:
@@ -88,7 +88,7 @@ def zone_task(state="present"):
 
 
 def write_vars(data):
-    fd, path = tempfile.mkstemp(suffix=".json", dir=REPO)
+    fd, path = tempfile.mkstemp(suffix=".json")
     with os.fdopen(fd, "w") as fh:
         json.dump({"bench_zone": data}, fh)
     return path
