@@ -15,11 +15,11 @@ import ipaddress
 import re
 
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
+from ansible_collections.azblink.nfv.plugins.module_utils.fields import NAME_RE
 
 ROLES = ("wan", "restricted", "dmz", "trusted")
 PROTOS = ("tcp", "udp", "icmp", "any")
-NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
-IFNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 RATE_RE = re.compile(r"^(\d+)/(second|minute|hour)(?: burst (\d+))?$")
 
 # Services the box itself offers to a zone: name -> list of (proto, port or None).
@@ -93,91 +93,6 @@ class Site(object):
         return [z for z in self.zones if z.role in roles]
 
 
-# -- field helpers -------------------------------------------------------------------------------
-
-def _need(d, key, path):
-    if d.get(key) in (None, "", []):
-        raise ValidationError("%s.%s" % (path, key), "is required")
-    return d[key]
-
-
-def _name(value, path):
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise ValidationError(path, "%r is not a valid name (lower case letter, then letters, digits,"
-                                    " '-' or '_', at most 31)" % (value,))
-    return value
-
-
-def _ifname(value, path):
-    if not isinstance(value, str) or not IFNAME_RE.match(value):
-        raise ValidationError(path, "%r is not a valid interface name (1-15 of A-Z a-z 0-9 _ . -)"
-                              % (value,))
-    return value
-
-
-def _iface_addr(value, path):
-    try:
-        return ipaddress.ip_interface(str(value))
-    except ValueError:
-        raise ValidationError(path, "%r is not an address with prefix length (e.g. 10.3.0.1/24)"
-                              % (value,))
-
-
-def _network(value, path):
-    try:
-        return ipaddress.ip_network(str(value), strict=False)
-    except ValueError:
-        raise ValidationError(path, "%r is not a valid address or CIDR" % (value,))
-
-
-def _ip(value, path):
-    try:
-        return ipaddress.ip_address(str(value))
-    except ValueError:
-        raise ValidationError(path, "%r is not a valid IP address" % (value,))
-
-
-def _port(value, path):
-    if isinstance(value, bool):
-        raise ValidationError(path, "%r is not a port" % (value,))
-    try:
-        port = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(path, "%r is not a port number" % (value,))
-    if not 1 <= port <= 65535:
-        raise ValidationError(path, "port %d is out of range 1-65535" % port)
-    return port
-
-
-def _port_range(value, path):
-    """A port or 'a-b' -> (lo, hi)."""
-    if isinstance(value, str) and "-" in value:
-        lo, _sep, hi = value.partition("-")
-        lo, hi = _port(lo.strip(), path), _port(hi.strip(), path)
-        if lo > hi:
-            raise ValidationError(path, "range %s is reversed" % value)
-        return lo, hi
-    p = _port(value, path)
-    return p, p
-
-
-def _list(d, key, path):
-    value = d.get(key) or []
-    if not isinstance(value, list):
-        raise ValidationError("%s.%s" % (path, key), "must be a list")
-    return value
-
-
-def _unique(items, key, path, what):
-    seen = {}
-    for i, item in enumerate(items):
-        k = key(item)
-        if k in seen:
-            raise ValidationError("%s[%d]" % (path, i), "duplicate %s %r (first at %s[%d])"
-                                  % (what, k, path, seen[k]))
-        seen[k] = i
-
-
 # -- the builder ---------------------------------------------------------------------------------
 
 def build(params):
@@ -192,11 +107,11 @@ def build(params):
         names[h.name] = ("host", h)
     policies = _policies(params.get("policies") or [], names, zones)
     forwards = _forwards(params.get("port_forwards") or [], names, zones)
-    mgmt = [_network(s, "management_sources[%d]" % i)
+    mgmt = [f.network(s, "management_sources[%d]" % i)
             for i, s in enumerate(params.get("management_sources") or [])]
-    mports = [_port(p, "management_ports[%d]" % i)
+    mports = [f.port(p, "management_ports[%d]" % i)
               for i, p in enumerate(params.get("management_ports") or [22])]
-    nat = [_network(s, "nat_sources[%d]" % i) for i, s in enumerate(params.get("nat_sources") or [])]
+    nat = [f.network(s, "nat_sources[%d]" % i) for i, s in enumerate(params.get("nat_sources") or [])]
     return Site(zones, hosts, policies, forwards, mgmt, mports, nat)
 
 
@@ -208,20 +123,20 @@ def _zones(raw):
         path = "zones[%d]" % i
         if not isinstance(z, dict):
             raise ValidationError(path, "must be a dictionary")
-        name = _name(_need(z, "name", path), path + ".name")
-        role = _need(z, "role", path)
+        name = f.name(f.need(z, "name", path), path + ".name")
+        role = f.need(z, "role", path)
         if role not in ROLES:
             raise ValidationError(path + ".role", "%r is not one of %s" % (role, ", ".join(ROLES)))
         bridge = z.get("bridge")
         if bridge is not None:
-            bridge = _ifname(bridge, path + ".bridge")
-        ifaces = [_ifname(v, "%s.interfaces[%d]" % (path, j))
-                  for j, v in enumerate(_list(z, "interfaces", path))]
+            bridge = f.ifname(bridge, path + ".bridge")
+        ifaces = [f.ifname(v, "%s.interfaces[%d]" % (path, j))
+                  for j, v in enumerate(f.list_of(z, "interfaces", path))]
         if not bridge and not ifaces:
             raise ValidationError(path, "needs a bridge or at least one interface")
         addrs = z.get("address") or []
         addrs = addrs if isinstance(addrs, list) else [addrs]
-        addrs = [_iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
+        addrs = [f.iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
         if addrs and not bridge and len(ifaces) != 1:
             raise ValidationError(path + ".address", "a zone without a bridge carries addresses on"
                                   " exactly one interface (give it a bridge to join several)")
@@ -229,7 +144,7 @@ def _zones(raw):
         if gateway is not None:
             if role != "wan":
                 raise ValidationError(path + ".gateway", "only a wan zone has a gateway")
-            gateway = _ip(gateway, path + ".gateway")
+            gateway = f.ip(gateway, path + ".gateway")
             if not any(gateway in a.network for a in addrs):
                 raise ValidationError(path + ".gateway", "%s is in none of the zone's networks"
                                       % gateway)
@@ -248,7 +163,7 @@ def _zones(raw):
             internet = "wan" in DEFAULT_REACH[role]
         zones.append(Zone(name, role, bridge, ifaces, addrs, gateway, services, intra,
                           bool(internet)))
-    _unique(zones, lambda z: z.name, "zones", "zone name")
+    f.unique(zones, lambda z: z.name, "zones", "zone name")
     seen_if = {}
     for i, z in enumerate(zones):
         for ifn in ([z.bridge] if z.bridge else []) + z.interfaces:
@@ -280,22 +195,22 @@ def _hosts(raw, zones):
     hosts = []
     for i, h in enumerate(raw):
         path = "hosts[%d]" % i
-        name = _name(_need(h, "name", path), path + ".name")
-        zname = _need(h, "zone", path)
+        name = f.name(f.need(h, "name", path), path + ".name")
+        zname = f.need(h, "zone", path)
         if zname not in by_name:
             raise ValidationError(path + ".zone", "unknown zone %r" % zname)
         addrs = h.get("address")
         addrs = addrs if isinstance(addrs, list) else [addrs] if addrs else []
         if not addrs:
             raise ValidationError(path + ".address", "is required")
-        ips = [_ip(str(a).split("/")[0], "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
+        ips = [f.ip(str(a).split("/")[0], "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
         for j, ip in enumerate(ips):
             if not any(ip in n for n in by_name[zname].networks):
                 raise ValidationError("%s.address[%d]" % (path, j), "%s is outside zone %s (%s)"
                                       % (ip, zname, ", ".join(str(n) for n in by_name[zname].networks)
                                          or "no networks"))
         hosts.append(Host(name, zname, ips, bool(h.get("isolated", False))))
-    _unique(hosts, lambda x: x.name, "hosts", "host name")
+    f.unique(hosts, lambda x: x.name, "hosts", "host name")
     seen = {}
     for i, h in enumerate(hosts):
         for ip in h.addresses:
@@ -318,14 +233,14 @@ def _endpoint(ref, path, names):
         return [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
     if isinstance(ref, str) and NAME_RE.match(ref):
         raise ValidationError(path, "unknown zone or host %r" % ref)
-    return [_network(ref, path)]
+    return [f.network(ref, path)]
 
 
 def _policies(raw, names, zones):
     out = []
     for i, p in enumerate(raw):
         path = "policies[%d]" % i
-        name = _name(_need(p, "name", path), path + ".name")
+        name = f.name(f.need(p, "name", path), path + ".name")
         srcs = p.get("from")
         dsts = p.get("to")
         if srcs in (None, [], ""):
@@ -347,7 +262,7 @@ def _policies(raw, names, zones):
         proto = p.get("proto", "tcp")
         if proto not in PROTOS:
             raise ValidationError(path + ".proto", "%r is not one of %s" % (proto, ", ".join(PROTOS)))
-        ports = [_port_range(v, "%s.ports[%d]" % (path, j)) for j, v in enumerate(_list(p, "ports", path))]
+        ports = [f.port_range(v, "%s.ports[%d]" % (path, j)) for j, v in enumerate(f.list_of(p, "ports", path))]
         if ports and proto not in ("tcp", "udp"):
             raise ValidationError(path + ".ports", "ports need proto tcp or udp, not %s" % proto)
         if proto in ("tcp", "udp") and not ports:
@@ -359,42 +274,42 @@ def _policies(raw, names, zones):
         if rate is not None and not RATE_RE.match(str(rate)):
             raise ValidationError(path + ".rate_limit", "%r is not N/second|minute|hour [burst N]" % (rate,))
         out.append(Policy(name, src, dst, proto, ports, action, bool(p.get("log", False)), rate, to_self))
-    _unique(out, lambda x: x.name, "policies", "policy name")
+    f.unique(out, lambda x: x.name, "policies", "policy name")
     return out
 
 
 def _forwards(raw, names, zones):
     out = []
     wan_names = [z.name for z in zones if z.role == "wan"]
-    for i, f in enumerate(raw):
+    for i, fwd in enumerate(raw):
         path = "port_forwards[%d]" % i
-        name = _name(_need(f, "name", path), path + ".name")
-        proto = f.get("proto", "tcp")
+        name = f.name(f.need(fwd, "name", path), path + ".name")
+        proto = fwd.get("proto", "tcp")
         if proto not in ("tcp", "udp"):
             raise ValidationError(path + ".proto", "must be tcp or udp")
-        port = _port_range(_need(f, "port", path), path + ".port")
-        target = _need(f, "to", path)
+        port = f.port_range(f.need(fwd, "port", path), path + ".port")
+        target = f.need(fwd, "to", path)
         if isinstance(target, str) and target in names and names[target][0] == "host":
             to_addr = names[target][1].addresses[0]
         else:
-            to_addr = _ip(target, path + ".to")
+            to_addr = f.ip(target, path + ".to")
         if _zone_of_addr(to_addr, zones) is None:
             raise ValidationError(path + ".to", "%s is in no zone's network" % to_addr)
         if _zone_of_addr(to_addr, zones).role == "wan":
             raise ValidationError(path + ".to", "%s is on the WAN side; forwards go to internal hosts"
                                   % to_addr)
-        to_port = f.get("to_port")
+        to_port = fwd.get("to_port")
         if to_port is not None:
-            to_port = _port(to_port, path + ".to_port")
+            to_port = f.port(to_port, path + ".to_port")
             if port[0] != port[1]:
                 raise ValidationError(path + ".to_port", "a port range forwards to the same ports")
-        sources = [_network(s, "%s.from[%d]" % (path, j)) for j, s in enumerate(_list(f, "from", path))]
-        wans = f.get("wan") or wan_names
+        sources = [f.network(s, "%s.from[%d]" % (path, j)) for j, s in enumerate(f.list_of(fwd, "from", path))]
+        wans = fwd.get("wan") or wan_names
         wans = wans if isinstance(wans, list) else [wans]
         for j, w in enumerate(wans):
             if w not in wan_names:
                 raise ValidationError("%s.wan[%d]" % (path, j), "%r is not a wan zone" % w)
         out.append(PortForward(name, proto, port, to_addr, to_port, sources, wans))
-    _unique(out, lambda x: x.name, "port_forwards", "port forward name")
-    _unique(out, lambda x: (x.proto, x.port, tuple(x.wan_zones)), "port_forwards", "WAN port")
+    f.unique(out, lambda x: x.name, "port_forwards", "port forward name")
+    f.unique(out, lambda x: (x.proto, x.port, tuple(x.wan_zones)), "port_forwards", "WAN port")
     return out
