@@ -315,7 +315,7 @@ def main():
     paths = Paths(prm["config_dir"], prm["export_dir"], pki_dir=prm["pki_dir"])
     system = System(module.run_command)
     ctx = {"host": prm["host"], "zones": prm["zones"], "play_hosts": prm["play_hosts"],
-           "revoked": set(prm["revoked"])}
+           "revoked": set(prm["revoked"]), "check_mode": module.check_mode}
     if state not in ("rendered", "keys"):
         ctx["deployed"] = system.deployed(paths.config_dir)
         ctx["certificates"] = system.certificates(paths.pki_dir)

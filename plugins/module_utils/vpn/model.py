@@ -254,6 +254,8 @@ def validate(params, ctx):
                                     "an unmanaged peer, or include the appliance in the play)" % pname)
             else:
                 pub, managed, nets_of_peer = None, pname in play, []
+            if ttype == "wireguard" and not pub and ctx.get("check_mode") and managed:
+                pub = "(generated on apply)"  # check mode before the peer's first run
             if ttype == "wireguard" and not pub:
                 raise SpecError(pp, "peer %r has no WireGuard key yet (run the vpn role with %r in "
                                     "the play first)" % (pname, pname))

@@ -112,6 +112,12 @@ def test_limit_run_keeps_peers_from_what_is_deployed():
         [(p.name, p.public_key, p.allowed_ips) for p in first.peers]
 
 
+def test_check_mode_before_the_first_run_plans_with_a_pending_key():
+    play = {"site-b": {"public_keys": {}, "zones": ZONES_B}}
+    ts = model.validate({"tunnels": tunnels()}, ctx(play_hosts=play, check_mode=True))
+    assert ts[0].peers[0].public_key == "(generated on apply)"
+
+
 def test_revoked_client_is_left_out():
     ts = model.validate({"tunnels": tunnels()}, ctx(revoked={"alice"}, certificates={"vpn-server"}))
     assert ts[2].clients == []
