@@ -79,6 +79,8 @@ class Plan(object):
         out += ["ip %s" % line for line in self.route_lines]
         out += ["write %s" % p for p in sorted(self.files_write)]
         out += ["remove %s" % p for p in self.files_stale]
+        if render.NETWORKD_DROPIN in self.files_write:
+            out.append("restart systemd-networkd.service (stop managing foreign rules and routes)")
         if self.stock_dnsmasq_stop:
             out.append("stop and disable dnsmasq.service (port 53 goes to the split-DNS resolvers)")
         out += ["enable %s" % u for u in self.enable]
@@ -187,6 +189,9 @@ def execute(p, ad):
         ad.remove(path)
     if p.units_changed or p.files_stale:
         ad.must("daemon-reload")
+    if render.NETWORKD_DROPIN in p.files_write:
+        # networkd reads networkd.conf at start only: until then it may drop our rules and routes.
+        ad.systemctl("try-restart", "systemd-networkd.service")
     if p.nft_change:
         ad.nft_apply(p.nft_text)
     lines = ["rule del %s" % " ".join(render.rule_argv(r)) for r in p.rules_del]

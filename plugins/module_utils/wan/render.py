@@ -265,6 +265,7 @@ def health_config(site):
         "table": TABLE, "mode": site.mode, "buckets": BUCKETS, "blackhole_mark": m.BLACKHOLE_MARK,
         "mark_mask": m.MARK_MASK, "state_file": STATE_FILE,
         "wans": wans,
+        "rules": rules(site),
         "tunnels": [{"name": t.name, "interface": t.interface, "table": t.table,
                      "gateway": str(t.gateway) if t.gateway is not None else None,
                      "fallback_mark": t.fallback_mark, "closed_mark": t.closed_mark} for t in site.tunnels],

@@ -346,9 +346,40 @@ def dhcp_gateway(wan):
     return None
 
 
+def rule_key(r):
+    """One ``ip -j rule`` entry -> the normalised text the module renders (see adapter.rule_key)."""
+    parts = [str(r["priority"])]
+    if "fwmark" in r:
+        parts += ["fwmark", "%s/%s" % (r["fwmark"], r.get("fwmask", "0xffffffff"))]
+    if r.get("action") and r["action"] != "lookup" and "table" not in r:
+        parts.append(r["action"])
+    else:
+        parts += ["lookup", str(r.get("table"))]
+    if "suppress_prefixlen" in r:
+        parts += ["suppress_prefixlength", str(r["suppress_prefixlen"])]
+    return " ".join(parts)
+
+
 class System(object):
     def __init__(self, cfg):
         self.cfg = cfg
+        self.active = None
+
+    def ensure_rules(self):
+        """Put back any of our rules something removed (networkd, an admin): by preference."""
+        rc, out, _err = sh(["ip", "-j", "-4", "rule", "show"])
+        if rc != 0:
+            return
+        have = set(rule_key(r) for r in json.loads(out or "[]"))
+        missing = [r for r in self.cfg.get("rules", []) if r not in have]
+        if missing:
+            lines = []
+            for r in missing:
+                pref, rest = r.split(" ", 1)
+                lines.append("rule del pref %s" % pref)
+                lines.append("rule add pref %s %s" % (pref, rest))
+            sh(["ip", "-force", "-batch", "-"], "\n".join(lines) + "\n")
+            log("restored %d policy-routing rules: %s" % (len(missing), "; ".join(missing)))
 
     def gateway(self, wan):
         return dhcp_gateway(wan) if wan["dhcp"] else wan["gateway"]
@@ -370,6 +401,10 @@ class System(object):
                 lines.append("route replace default%s dev %s table %d" % (via, t["interface"], t["table"]))
             else:
                 lines.append("route flush table %d" % t["table"])
+        if self.active is not None:
+            gw = self.gateway(self.active)
+            if gw:
+                lines.append("route replace default via %s dev %s onlink" % (gw, self.active["interface"]))
         if lines:
             sh(["ip", "-force", "-batch", "-"], "\n".join(lines) + "\n")
 
@@ -379,6 +414,7 @@ class System(object):
             log("ERROR nft transaction failed: %s" % err.strip())
         healthy = [w for w in self.cfg["wans"] if w["name"] in healthy_names]
         b = best(healthy) or best(self.cfg["wans"])
+        self.active = b
         gw = self.gateway(b)
         if gw:
             rc, _out, err = sh(["ip", "route", "replace", "default", "via", gw, "dev", b["interface"], "onlink"])
@@ -436,6 +472,7 @@ def main(argv):
     def healthy():
         return set(n for n, s in states.items() if s.up)
 
+    system.ensure_rules()
     system.ensure_routes()
     active = system.switch(healthy(), [], [])
     log("started: mode %s, WANs %s; healthy %s; new connections via %s" % (
@@ -498,7 +535,8 @@ def main(argv):
                 "pid": os.getpid(), "updated": time.time(), "active": active["name"],
                 "wans": dict((n, {"up": s.up, "fails": s.fails, "oks": s.oks}) for n, s in states.items()),
                 "transitions": transitions[-200:]})
-        if time.monotonic() - last_ensure > 5:
+        if time.monotonic() - last_ensure > 2:
+            system.ensure_rules()
             system.ensure_routes()
             last_ensure = time.monotonic()
         sleep = interval - (time.monotonic() - t0)

@@ -309,3 +309,13 @@ def test_plan_restarts_the_health_service_when_its_config_changes(good):
     p = plan.plan(changed, ad)
     assert p.health_restart and list(p.files_write) == [render.HEALTH_FILE]
     assert not p.nft_change and not p.rules_add
+
+
+def test_health_service_reads_rules_like_the_module():
+    for r in IP_RULES:
+        assert HEALTH.rule_key(r) == adapter.rule_key(r)
+
+
+def test_health_config_carries_the_rules_it_restores(good):
+    site = model.build(good)
+    assert render.health_config(site)["rules"] == render.rules(site)
