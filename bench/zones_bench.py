@@ -132,7 +132,10 @@ def main(n):
         for shape in ("policies", "list"):
             full = files[shape] = write_vars(zone_vars(n, shape=shape))
             alt = zone_vars(n, shape=shape)
-            alt["policies"][0]["ports"] = ["65000"]
+            if shape == "policies":   # one policy's port
+                alt["policies"][0]["ports"] = ["65000"]
+            else:                     # one address of the list
+                alt["policies"][0]["from"][0] = "10.3.250.250"
             alt = files[shape + "-alt"] = write_vars(alt)
 
             def from_nothing(full=full):

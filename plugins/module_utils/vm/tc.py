@@ -50,7 +50,8 @@ def apply_commands(tap, limits):
         cmds += _htb(tap, k, limits.get("burst_kb") or default_burst_kb(k))
     if limits.get("outbound_kbit"):
         k = limits["outbound_kbit"]
-        cmds += [["-ip", "link", "add", ifb, "type", "ifb"], ["ip", "link", "set", ifb, "up"]]
+        cmds += [["-ip", "link", "add", ifb, "type", "ifb"], ["ip", "link", "set", ifb, "up"],
+                 ["-tc", "qdisc", "del", "dev", ifb, "root"]]  # HTB cannot "change" its defaults in place
         cmds += _htb(ifb, k, limits.get("burst_kb") or default_burst_kb(k))
         cmds += [["tc", "qdisc", "add", "dev", tap, "handle", "ffff:", "ingress"],
                  ["tc", "filter", "add", "dev", tap, "parent", "ffff:", "protocol", "all", "prio", "10",

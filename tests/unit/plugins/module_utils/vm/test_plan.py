@@ -131,6 +131,9 @@ def test_tc_commands_and_live_parsing():
     assert "tc qdisc replace dev az12345678n0 root handle 1: htb default 10" in flat
     assert "tc class replace dev az12345678n0 parent 1: classid 1:10 htb rate 8000kbit ceil 8000kbit burst 20k cburst 20k" in flat
     assert any("mirred egress redirect dev ai12345678n0" in c for c in flat)
+    # every root qdisc is deleted before it is replaced: re-applying over the hook's work must not fail
+    assert flat.index("-tc qdisc del dev ai12345678n0 root") < flat.index(
+        "tc qdisc replace dev ai12345678n0 root handle 1: htb default 10")
     assert "-ip link del ai12345678n0" in " | ".join(" ".join(c) for c in tc.apply_commands(tap, {"inbound_kbit": 100}))
     klass = "class htb 1:10 root prio 0 rate 8Mbit ceil 8Mbit burst 20Kb cburst 20Kb \n"
     filt = "\taction order 1: mirred (Egress Redirect to device ai12345678n0) stolen\n"
