@@ -9,6 +9,7 @@ On a dedicated lab appliance (lab-a2) it measures, in one run:
   5. iperf3 throughput between two zones (br3 -> br4) with no ruleset and with the N entries.
 Not a test: it prints a table. Usage: python -m bench.zones_bench [N]   (root; uses the lab)
 """
+import functools
 import json
 import os
 import subprocess
@@ -108,7 +109,15 @@ def iperf(secs=3):
 
 def best(fn, reps=3):
     """The least of a few runs: the noise on a shared 2-core machine only ever adds time."""
-    return min(fn() for _ in range(reps))
+    return min(fn() for _rep in range(reps))
+
+
+def alternate(files):
+    """Apply the other of two vars files (they differ by one entry): a one-rule change each time."""
+    files.reverse()
+    secs, out = playbook(zone_task(), files[0])
+    assert "update set elements" in out, "a one-rule change was not an element update"
+    return secs
 
 
 def drop_tables():
@@ -143,20 +152,13 @@ def main(n):
                 return playbook(zone_task(), full)[0]
             t_apply = best(from_nothing)
             t_noop = best(lambda full=full: playbook(zone_task(), full)[0])
-            flip = [full, alt]
-
-            def one_change(flip=flip):
-                flip.reverse()
-                secs, out = playbook(zone_task(), flip[0])
-                assert "update set elements" in out, "a one-rule change was not an element update"
-                return secs
-            t_one = best(one_change)
+            t_one = best(functools.partial(alternate, [full, alt]))
             results[shape] = (t_apply, t_noop, t_one)
 
-        playbook([{"name": "render", "azblink.nfv.azb_zone": {
-                       "state": "rendered", "zones": "{{ bench_zone.zones }}",
+        render_args = {"state": "rendered", "zones": "{{ bench_zone.zones }}",
                        "policies": "{{ bench_zone.policies }}",
-                       "management_sources": "{{ bench_zone.management_sources }}"}, "register": "r"},
+                       "management_sources": "{{ bench_zone.management_sources }}"}
+        playbook([{"name": "render", "azblink.nfv.azb_zone": render_args, "register": "r"},
                   {"name": "copy", "ansible.builtin.copy": {"content": "{{ r.rendered.ruleset }}",
                                                             "dest": "/tmp/bench.nft", "mode": "0600"}}],
                  files["policies"])
@@ -188,7 +190,7 @@ def main(n):
             "chain": "FORWARD", "source": "10.3.{{ (item // 250) + 1 }}.{{ item % 250 + 1 }}",
             "destination": "10.4.0.0/24", "protocol": "tcp", "destination_port": "{{ 1024 + item }}",
             "jump": "ACCEPT"}, "loop": "{{ range(%d) | list }}" % IPTABLES_SAMPLE}]
-        t_ipt, _ = playbook(ipt_tasks)
+        t_ipt = playbook(ipt_tasks)[0]
         ssh("iptables -F FORWARD")
         per_rule = (t_ipt - floor) / IPTABLES_SAMPLE
         rows.append(("ansible.builtin.iptables loop: %d rules measured" % IPTABLES_SAMPLE, t_ipt - floor))

@@ -203,7 +203,7 @@ def _hosts(raw, zones):
         addrs = addrs if isinstance(addrs, list) else [addrs] if addrs else []
         if not addrs:
             raise ValidationError(path + ".address", "is required")
-        ips = [f.ip(str(a).split("/")[0], "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
+        ips = [f.ip(str(a).split("/", 1)[0], "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
         for j, ip in enumerate(ips):
             if not any(ip in n for n in by_name[zname].networks):
                 raise ValidationError("%s.address[%d]" % (path, j), "%s is outside zone %s (%s)"

@@ -86,8 +86,8 @@ def summary(live, desired):
     import difflib
     live_struct, live_elems = split(live)
     want_struct, want_elems = split(desired)
-    lines = [l for l in difflib.unified_diff(live_struct.splitlines(), want_struct.splitlines(),
-                                             "live", "desired", lineterm="", n=1)]
+    lines = list(difflib.unified_diff(live_struct.splitlines(), want_struct.splitlines(),
+                                      "live", "desired", lineterm="", n=1))
     for key in sorted(set(live_elems) | set(want_elems)):
         before, after = live_elems.get(key, frozenset()), want_elems.get(key, frozenset())
         for e in sorted(after - before):

@@ -179,7 +179,7 @@ def power_off_network(app: Appliance) -> None:
     if os.path.exists(path):
         with open(path) as fh:
             for line in fh:
-                key, _, val = line.partition("=")
+                key, _sep, val = line.partition("=")
                 if key.strip():
                     system.run(nsx + ["sysctl", "-qw", f"{key.strip()}={val.strip()}"], check=False,
                                capture=True)

@@ -40,6 +40,7 @@ def mutate(path, value):
         cur[last] = value
     return doc
 
+
 BAD = [
     # (what, path to change, new value, expected field path in the error, words in the reason)
     ("no zones", "zones", [], "zones", "at least one"),

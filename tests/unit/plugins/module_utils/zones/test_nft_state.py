@@ -2,18 +2,18 @@
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import nft_state
 
 LIVE = """table inet azblink {
-	set acl4_allow {
-		type ipv4_addr . ipv4_addr . inet_proto . inet_service
-		flags interval
-		elements = { 10.3.0.0/24 . 10.4.0.0/24 . tcp . 22,
-			     10.3.0.5 . 10.2.0.10 . tcp . 443 }
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		ip saddr . ip daddr . meta l4proto . th dport @acl4_allow counter packets 12 bytes 900 accept
-	}
+    set acl4_allow {
+        type ipv4_addr . ipv4_addr . inet_proto . inet_service
+        flags interval
+        elements = { 10.3.0.0/24 . 10.4.0.0/24 . tcp . 22,
+                 10.3.0.5 . 10.2.0.10 . tcp . 443 }
+    }
+    chain forward {
+        type filter hook forward priority filter; policy drop;
+        ip saddr . ip daddr . meta l4proto . th dport @acl4_allow counter packets 12 bytes 900 accept
+    }
 }
-"""
+""".replace("    ", "\t")  # nft indents with tabs
 
 
 def test_counters_do_not_count_as_change():

@@ -1,6 +1,5 @@
 """The renderers are pure: model in, nft text and networkd files out."""
 import copy
-import ipaddress
 import shutil
 import subprocess
 
@@ -63,8 +62,8 @@ def test_default_matrix_follows_the_roles():
 
 
 def test_trusted_zones_do_not_reach_each_other_by_default():
-    zones = copy.deepcopy(GOOD["zones"]) + [{"name": "dev", "role": "trusted", "bridge": "br4",
-                                              "address": ["10.4.0.1/24"]}]
+    dev = {"name": "dev", "role": "trusted", "bridge": "br4", "address": ["10.4.0.1/24"]}
+    zones = copy.deepcopy(GOOD["zones"]) + [dev]
     m = render_nft.zone_matrix(site(zones=zones))
     assert '"br3" . "br4" : accept' not in m and '"br4" . "br3" : accept' not in m
 
