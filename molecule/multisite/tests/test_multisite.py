@@ -292,6 +292,10 @@ def test_ipsec_between_the_sites_kernel_esp_or_strongswan_userspace(site_a):
     if probe.rc != 0:
         print("kernel IPsec ESP (xfrm) unavailable (%s): IPsec runs on strongSwan's kernel-libipsec"
               % (probe.stderr.strip() or "exit %d" % probe.rc))
+    deadline = time.time() + 20  # bounded: IKE may still be negotiating after a converge or reload
+    while " 0% packet loss" not in site_a.run("ping -c 1 -W 1 -I 10.14.0.1 10.24.0.1").stdout:
+        assert time.time() < deadline, site_a.run("swanctl --list-sas").stdout
+        time.sleep(1)
     out, before = ipsec_counters(site_a)
     assert "ESTABLISHED" in out and "INSTALLED" in out, out
     assert ("TUNNEL-in-UDP" in out) == (probe.rc != 0), out

@@ -76,6 +76,7 @@ class Tunnel(object):
         self.certificate = kw.get("certificate")   # openvpn server / ipsec local certificate
         self.identity = kw.get("identity")
         self.index = kw.get("index", 0)
+        self.host = kw.get("host")             # this appliance's name among the peers
 
     @property
     def unit(self):
@@ -288,7 +289,7 @@ def validate(params, ctx):
                               endpoint=self_peer["endpoint"], local_networks=self_peer["networks"],
                               peers=peers, clients=clients,
                               certificate=t.get("certificate") or self_peer.get("certificate"),
-                              identity=self_peer.get("identity"), index=i))
+                              identity=self_peer.get("identity"), index=i, host=host))
     return tunnels
 
 

@@ -244,6 +244,8 @@ def swanctl_conf(t, paths):
     remote_addr = p.endpoint.rsplit(":", 1)[0] if p.endpoint else "%any"
     local_addr = t.endpoint.rsplit(":", 1)[0] if t.endpoint else "%any"
     libipsec = ipsec_backend(t) == "libipsec"
+    # one side initiates (the name that sorts first), the other responds: no simultaneous IKE_SAs
+    initiator = (t.host or "") < p.name
     lines = [
         HEADER % t.name.rstrip(),
         "connections {",
@@ -253,6 +255,7 @@ def swanctl_conf(t, paths):
         "    remote_addrs = %s" % remote_addr,
         "    proposals = aes256gcm16-prfsha256-ecp256",
         "    dpd_delay = %ds" % (t.keepalive or 30),
+        "    unique = replace",
     ]
     if libipsec:
         lines.append("    encap = yes")
@@ -273,9 +276,9 @@ def swanctl_conf(t, paths):
         "        local_ts = %s" % local_ts,
         "        remote_ts = %s" % remote_ts,
         "        esp_proposals = aes256gcm16-ecp256",
-        "        start_action = start",
-        "        dpd_action = restart",
-        "        close_action = start",
+        "        start_action = %s" % ("start" if initiator else "none"),
+        "        dpd_action = %s" % ("restart" if initiator else "clear"),
+        "        close_action = %s" % ("start" if initiator else "none"),
         "      }",
         "    }",
         "  }",

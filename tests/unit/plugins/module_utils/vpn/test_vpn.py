@@ -170,9 +170,11 @@ def test_ipsec_renders_swanctl_with_certificates_and_xfrm_interface():
     conf = render.swanctl_conf(ips, PATHS)
     for line in ["local_addrs = 192.0.2.58", "remote_addrs = 192.0.2.66", "certs = site-a.crt",
                  'id = "CN=site-b"', "local_ts = 10.13.0.0/24", "remote_ts = 10.23.0.0/24", "if_id_in = 300",
-                 "auth = pubkey", "start_action = start"]:
+                 "auth = pubkey", "start_action = start", "dpd_action = restart", "unique = replace"]:
         assert line in [x.strip() for x in conf.splitlines()], line
     assert conf.count("{") == conf.count("}")
+    other = model.validate({"tunnels": [t]}, ctx(host="site-b", zones=ZONES_B, certificates={"site-a", "site-b"}))[0]
+    assert "start_action = none" in render.swanctl_conf(other, PATHS)  # site-b responds, site-a initiates
     unit = render.ipsec_unit(ips, PATHS)
     assert "ip link add ips type xfrm if_id 300" in unit
     assert "ExecStart=/sbin/ip route replace 10.23.0.0/24 dev ips table 300" in unit
