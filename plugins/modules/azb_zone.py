@@ -214,6 +214,8 @@ def main():
         p = zplan.plan(site, nft, net)
         if p.changed and not module.check_mode:
             zplan.execute(p, nft, net, module.params["confirm_timeout"])
+        elif not module.check_mode:
+            zplan.save_state(p, nft)
     except RuntimeError as exc:
         module.fail_json(msg=str(exc))
     # The full text is what state=rendered is for; a 10,000-entry ruleset is a megabyte to ship back.
@@ -240,6 +242,8 @@ def _absent(module, nft, net):
         net.write({}, list(files))
         net.reload([], bridges)
         nft.persist(render_nft.render_removal())
+    if not module.check_mode:
+        nft.clear_state()
     result = dict(changed=changed, actions=(["remove nft tables"] if live else [])
                   + ["remove %s" % f for f in files] + ["delete link %s" % b for b in bridges])
     if module._diff and changed:

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import nft_state
@@ -20,6 +21,9 @@ PERSISTED = "/etc/azblink/firewall.nft"          # what the box loads at boot (l
 PENDING = "/run/azblink/firewall.pending.nft"    # applied, waiting for confirmation
 ROLLBACK = "/run/azblink/firewall.rollback.nft"  # what a missed confirmation restores
 ROLLBACK_UNIT = "azb-firewall-rollback"
+# The listing nft printed for the last applied ruleset, keyed by the ruleset's hash: a converge that
+# renders the same text and finds exactly that listing live is a no-op without a scratch load.
+STATE = "/var/lib/azblink/firewall.state.json"
 TABLES = (("inet", TABLE), ("bridge", L2_TABLE))
 
 
@@ -103,6 +107,20 @@ class NftAdapter(object):
 
     def stage_pending(self, text):
         _write(PENDING, text)
+
+    def read_state(self):
+        try:
+            with open(STATE) as fh:
+                return json.load(fh)
+        except (IOError, OSError, ValueError):
+            return None
+
+    def clear_state(self):
+        if os.path.exists(STATE):
+            os.unlink(STATE)
+
+    def save_state(self, sha256, listing):
+        _write(STATE, json.dumps({"sha256": sha256, "listing": listing}))
 
 
 def _write(path, text):

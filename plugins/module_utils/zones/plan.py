@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import os
 
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import nft_state, render_networkd, render_nft
@@ -32,6 +33,8 @@ class Plan(object):
         self.link_problems = []
         self.expected_links = {}
         self._old_files = {}
+        self.sha256 = ""
+        self.state_stale = False
 
     @property
     def changed(self):
@@ -74,8 +77,14 @@ def _read(path):
 def plan(site, nft, net):
     p = Plan()
     p.ruleset_text = render_nft.render(site)
-    p.desired = nft.canonical(p.ruleset_text)
+    p.sha256 = hashlib.sha256(p.ruleset_text.encode()).hexdigest()
     p.live = nft.live()
+    stored = nft.read_state()
+    if stored and stored.get("sha256") == p.sha256 and stored.get("listing") == p.live:
+        p.desired = p.live          # same text as last time, and nothing drifted: no scratch load
+    else:
+        p.desired = nft.canonical(p.ruleset_text)
+        p.state_stale = True
     p.nft_change = p.live != p.desired
     if p.nft_change and p.live:
         p.element_txn = nft_state.element_changes(p.live, p.desired)
@@ -115,3 +124,10 @@ def execute(p, nft, net, confirm_timeout=0):
         nft.stage_pending(p.ruleset_text)
     elif p.persist:
         nft.persist(p.ruleset_text)
+    save_state(p, nft)
+
+
+def save_state(p, nft):
+    """Remember the listing of what now runs (a cache: writing it is not a change of the box)."""
+    if p.state_stale or p.nft_change:
+        nft.save_state(p.sha256, p.desired)
