@@ -169,6 +169,25 @@ def test_lockout_is_rolled_back_by_the_box(host):
     assert not _module(host).get("changed")
 
 
+def test_rendered_and_gathered_states(host):
+    rendered = _module(host, state="rendered")
+    assert "table inet azblink" in rendered["rendered"]["ruleset"] and not rendered.get("changed")
+    assert "Kind=bridge" in rendered["rendered"]["networkd"]["40-azb-br3.netdev"]
+    gathered = host.ansible("azblink.nfv.azb_zone", "state=gathered", check=False, become=True)
+    assert "10.3.0.1/24" in gathered["gathered"]["links"]["br3"][1]
+    assert "table inet azblink" in gathered["gathered"]["ruleset"]
+
+
+def test_absent_removes_everything_and_present_brings_it_back(host):
+    assert _module(host, state="absent").get("changed")
+    assert "azblink" not in host.check_output("nft list tables")
+    assert host.run("ip link show br3").rc != 0, "absent left the zone bridge"
+    assert http(NS["c3"], ECHO) is None, "traffic still routed with the zones removed"
+    assert _module(host).get("changed")
+    assert _eventually(lambda: (http(NS["c3"], ECHO) or "").strip() == WAN), "present did not restore egress"
+    assert not _module(host).get("changed")
+
+
 def _eventually(check, seconds=45):
     """Boot brings links up over a few seconds: poll a check until it holds or time runs out."""
     deadline = time.time() + seconds
