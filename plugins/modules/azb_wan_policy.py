@@ -76,7 +76,9 @@ options:
               type: {description: Probe kind., type: str, choices: [icmp, tcp, http, dns], default: icmp}
               target: {description: Address probed (icmp, tcp, dns)., type: str}
               port: {description: TCP port., type: int}
-              url: {description: C(http://IP[:port]/path) for http probes., type: str}
+              url:
+                description: The URL of http probes, C(http://IP[:port]/path) (probes do not depend on DNS).
+                type: str
               query: {description: Name asked by dns probes., type: str}
           quorum: {description: Probes that must answer for a round to count as good., type: int, default: 1}
           interval_ms: {description: Time between rounds., type: int, default: 300}
