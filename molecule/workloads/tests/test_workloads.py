@@ -233,6 +233,32 @@ def test_memory_beyond_the_host_is_rejected_by_the_module(host):
     assert "huge1-disk0" not in host.check_output("virsh vol-list azb")
 
 
+def adhoc(args, *flags):
+    p = subprocess.run([os.path.join(REPO, ".venv/bin/ansible"), "-i", LAB_INVENTORY, APPLIANCE, "-m",
+                        "azblink.nfv.azb_vm", "-a", json.dumps(args)] + list(flags), cwd=REPO, env=env(),
+                       capture_output=True, text=True, timeout=120, check=False)
+    return p
+
+
+def test_check_mode_changes_nothing_and_absent_keeps_disks_unless_purge(host):
+    vm = {"name": "tmp1", "state": "present", "memory": 64, "disks": [{"size": "16M"}], "nics": [{"bridge": "br3"}],
+          "boot": {"kernel": "/var/lib/azblink/lab-guest/vmlinuz"}}
+    p = adhoc(vm, "--check", "--diff")
+    assert p.returncode == 0 and "CHANGED" in p.stdout and "<name>tmp1</name>" in p.stdout, p.stdout
+    assert "tmp1" not in host.check_output("virsh list --all --name")
+    assert "tmp1-disk0" not in host.check_output("virsh vol-list azb")
+    assert adhoc(vm).returncode == 0
+    assert "tmp1" in host.check_output("virsh list --all --name")
+    assert adhoc(dict(vm, state="absent")).returncode == 0
+    assert "tmp1" not in host.check_output("virsh list --all --name")
+    assert "tmp1-disk0.qcow2" in host.check_output("virsh vol-list azb"), "absent without purge deleted a disk"
+    assert adhoc(vm).returncode == 0  # defined again on its kept disk
+    assert adhoc(dict(vm, state="absent", purge=True)).returncode == 0
+    assert "tmp1-disk0.qcow2" not in host.check_output("virsh vol-list azb")
+    again = adhoc(dict(vm, state="absent", purge=True))
+    assert again.returncode == 0 and "SUCCESS" in again.stdout, again.stdout  # nothing left: no change
+
+
 def test_snapshot_revert_undoes_a_change_inside_the_guest(host, client):
     assert ns("curl", "-s", "-m", "5", "http://%s/cgi-bin/set-marker?kept" % WEB1).stdout.startswith("OK")
     playbook(os.path.join(REPO, "playbooks/snapshot.yml"), "-e", "azb_snapshot_name=verify1")
