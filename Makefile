@@ -21,7 +21,7 @@ export PY_COLORS := 0
 # Debian packages of the controller and the lab (the appliances get theirs inside the lab).
 HOST_PACKAGES := systemd-container debootstrap qemu-system-x86 qemu-utils nftables apt-cacher-ng \
                  dnsmasq-base busybox-static cpio iproute2 iperf3 openssh-client rsync curl \
-                 python3-venv git
+                 python3-venv git wireguard-go wireguard-tools openvpn iputils-ping tcpdump openssl
 
 .PHONY: help demo test test-quick deps host-deps venv collection lint sanity unit molecule \
         lab-up lab-down lab-status bench build clean
@@ -100,7 +100,7 @@ unit: venv collection
 	if [ $$rc = 5 ]; then echo "unit: pytest collected no tests"; exit 1; fi; exit $$rc
 
 ## molecule    the Molecule scenarios on the lab (SCENARIOS="default ...")
-SCENARIOS ?= default zones
+SCENARIOS ?= default zones multisite
 molecule: venv collection
 	for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
 
