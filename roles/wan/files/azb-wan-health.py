@@ -473,12 +473,21 @@ def main(argv):
     transitions = prev.get("transitions", [])[-200:]
     tunnel_up = dict((t["name"], None) for t in cfg["tunnels"])
 
+    last_ok = dict((w["name"], True) for w in cfg["wans"])
+
     def healthy():
-        return set(n for n, s in states.items() if s.up)
+        """The WANs new connections may use: the healthy ones; when none is, those whose last round
+        answered (recovering in hold-down); when none does, all of them (nothing better to do)."""
+        up_now = set(n for n, s in states.items() if s.up)
+        if up_now:
+            return up_now
+        answering = set(n for n, ok in last_ok.items() if ok)
+        return answering or set(states)
 
     system.ensure_rules()
     system.ensure_routes()
-    active = system.switch(healthy(), [], [])
+    applied = healthy()
+    active = system.switch(applied, [], [])
     log("started: mode %s, WANs %s; healthy %s; new connections via %s" % (
         cfg["mode"], ", ".join(w["name"] for w in cfg["wans"]), ", ".join(sorted(healthy())) or "none",
         active["name"]))
@@ -499,6 +508,7 @@ def main(argv):
                 last_failure[w["name"]] = t0  # first failed round: when the trouble began (at most)
             elif ok:
                 last_failure[w["name"]] = None
+            last_ok[w["name"]] = ok
             change = st.observe(ok, now, link_down=not links[w["name"]])
             if change == "down":
                 down.append(w)
@@ -512,11 +522,18 @@ def main(argv):
                                       "down: its table is empty (fail-closed policies blackhole)"))
                 system.ensure_routes()
             tunnel_up[t["name"]] = is_up
+        if not (down or up) and healthy() != applied:
+            # Every WAN is down: follow the ones that answer right now.
+            applied = healthy()
+            active = system.switch(applied, [], [])
+            log("no WAN is healthy: new connections via %s (answering: %s)" % (
+                active["name"], ", ".join(sorted(applied))))
         if down or up:
             t_switch0 = time.monotonic()
             if up:
                 system.ensure_routes()
-            active = system.switch(healthy(), down, up)
+            applied = healthy()
+            active = system.switch(applied, down, up)
             t_done = time.monotonic()
             wall = time.time()
             for w in down:
