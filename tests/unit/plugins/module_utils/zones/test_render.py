@@ -111,3 +111,15 @@ def test_an_entry_inside_a_wider_one_is_dropped_not_refused_by_the_kernel():
     elems = render_nft.acl_elements(site(policies=policies).policies, "accept")[4]
     assert elems == ["10.3.0.0/24 . 10.2.0.10/32 . tcp . 80-443", "10.3.0.7/32 . 10.2.0.10/32 . tcp . 8443"]
     _nft_loads(render_nft.render(site(policies=policies)))
+
+
+def test_a_tunnel_zone_without_address_and_its_port_on_the_box():
+    zones = copy.deepcopy(GOOD["zones"]) + [{"name": "vpn", "role": "trusted", "interfaces": ["wgs2s", "wgrw"]}]
+    policies = [{"name": "vpn-in", "from": ["any"], "to": ["self"], "proto": "udp", "ports": ["51820-51821"]},
+                {"name": "branches-office", "from": ["10.99.0.0/24"], "to": ["office"], "proto": "any"}]
+    s = site(zones=zones, policies=policies)
+    text = render_nft.render(s)
+    assert '"wgs2s" . "br0" : accept' in render_nft.zone_matrix(s)
+    assert "ip saddr { 0.0.0.0/0 } meta l4proto udp th dport { 51820-51821 } accept" in chain(text, "input")
+    assert not [f for f in render_networkd.render(s) if "wgs2s" in f]
+    _nft_loads(text)
