@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # The scenario's own piece of the lab internet: a "corporate resolver" namespace on the internet's
 # core bridge (203.0.113.60) running our dnsmasq and a TCP echo server. Every process is recorded by
 # PID and stopped by that PID; nothing of the lab's shared daemons is touched.

@@ -60,8 +60,8 @@ options:
       gateway: {description: Next hop (static WANs)., type: str}
       dhcp: {description: The gateway comes from a DHCP lease on the interface., type: bool, default: false}
       weight: {description: Share of new connections in balance mode (0 is backup only)., type: int, default: 1}
-      priority: {description: Lower is preferred in failover mode (default 10, 20, ... in order)., type: int}
-      table: {description: Routing table id (default 101, 102, ...)., type: int}
+      priority: {description: 'Lower is preferred in failover mode (default 10, 20, ... in order).', type: int}
+      table: {description: 'Routing table id (default 101, 102, ...).', type: int}
       dns: {description: The resolvers of this WAN (split DNS sends everything else there)., type: list, elements: str}
       health:
         description: Health checks.
@@ -74,7 +74,7 @@ options:
             elements: dict
             suboptions:
               type: {description: Probe kind., type: str, choices: [icmp, tcp, http, dns], default: icmp}
-              target: {description: Address probed (icmp, tcp, dns)., type: str}
+              target: {description: 'Address probed (icmp, tcp, dns).', type: str}
               port: {description: TCP port., type: int}
               url:
                 description: The URL of http probes, C(http://IP[:port]/path) (probes do not depend on DNS).
@@ -114,7 +114,7 @@ options:
     default: []
     suboptions:
       name: {description: Unique name., type: str, required: true}
-      from: {description: Source zones, hosts or CIDRs., type: list, elements: str}
+      from: {description: 'Source zones, hosts or CIDRs.', type: list, elements: str}
       to: {description: Destination CIDRs., type: list, elements: str}
       proto: {description: Protocol., type: str, choices: [tcp, udp, any], default: any}
       ports: {description: Destination ports or ranges C(a-b)., type: list, elements: str}

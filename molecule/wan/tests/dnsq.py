@@ -23,12 +23,12 @@ def query(server, name, timeout=2.0):
         return "BADID", []
     rcode = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}.get(flags & 0xf, str(flags & 0xf))
     pos = 12
-    for _ in range(qd):
+    for _q in range(qd):
         while data[pos]:
             pos += data[pos] + 1
         pos += 5
     addrs = []
-    for _ in range(an):
+    for _a in range(an):
         if data[pos] & 0xc0 == 0xc0:
             pos += 2
         else:

@@ -177,7 +177,7 @@ def _time_to_wan2(inject):
 
 def _trials(host, inject, clear, kind):
     times = []
-    for _ in range(TRIALS):
+    for _trial in range(TRIALS):
         wait_wan_up(host, "wan1")
         assert egress("c3") == WAN1
         t = _time_to_wan2(inject)
@@ -219,7 +219,7 @@ def test_intermittent_loss_does_not_flap(host):
     """ISP1 drops everything for 0.3 s out of every 1.2 s (25 % loss in bursts) for 12 s."""
     wait_wan_up(host, "wan1")
     before = len(state(host)["transitions"])
-    for _ in range(10):
+    for _cycle in range(10):
         blackhole(1, True)
         time.sleep(0.3)
         blackhole(1, False)

@@ -300,7 +300,7 @@ def _hosts(raw, zones):
         zone = _need(h, "zone", path)
         if zone not in names:
             raise ValidationError(path + ".zone", "unknown zone %r" % zone)
-        addrs = [_ip(str(a).split("/")[0], "%s.address[%d]" % (path, j))
+        addrs = [_ip(str(a).split("/", 1)[0], "%s.address[%d]" % (path, j))
                  for j, a in enumerate(_list(h, "address", path))]
         hosts.append(Host(name, zone, addrs))
     _unique(hosts, lambda h: h.name, "hosts", "host name")

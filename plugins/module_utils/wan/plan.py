@@ -101,13 +101,16 @@ class Plan(object):
             d.append({"before_header": "ip rule (ours)", "after_header": "ip rule (ours)",
                       "before": "\n".join(self.rules_live) + "\n", "after": "\n".join(self.rules_want) + "\n"})
         if self.route_lines:
-            fmt = lambda rt: "".join("table %s: %s\n" % (t, r) for t in sorted(rt) for r in rt[t])
             d.append({"before_header": "WAN routing tables", "after_header": "WAN routing tables",
                       "before": fmt(self.routes_live), "after": fmt(self.routes_want)})
         for path in sorted(set(self.files_write) | set(self.files_stale)):
             d.append({"before_header": path, "after_header": path, "before": self.files_old.get(path) or "",
                       "after": self.files_write.get(path, "")})
         return d
+
+
+def fmt(rt):
+    return "".join("table %s: %s\n" % (t, r) for t in sorted(rt) for r in rt[t])
 
 
 def _dns_units(names):

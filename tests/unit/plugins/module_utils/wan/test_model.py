@@ -4,7 +4,7 @@ import pytest
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import model
 
-from .conftest import DELETE, GOOD, mutate
+from .conftest import GOOD, mutate
 
 BAD = [
     # (what, path to change, new value, expected field path, words in the reason)
@@ -95,8 +95,8 @@ def test_good_input_builds(good):
     t = site.tunnels[0]
     assert (t.fallback_mark, t.closed_mark) == (0x40, 0x80)
     assert [len(w.probes) for w in site.wans] == [5, 1]
-    assert site.wans[0].health == {"interval_ms": 300, "timeout_ms": 300, "down": 3, "up": 5,
-                                    "hold_down_s": 10, "quorum": 1}
+    want = {"interval_ms": 300, "timeout_ms": 300, "down": 3, "up": 5, "hold_down_s": 10, "quorum": 1}
+    assert site.wans[0].health == want
 
 
 def test_dhcp_wan_needs_no_gateway():

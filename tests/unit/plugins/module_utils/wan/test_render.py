@@ -129,7 +129,7 @@ def test_intermittent_loss_does_not_flap():
     rng = random.Random(5)
     h = {"down": 3, "up": 5, "hold_down_s": 10}
     # Per round, 6 probes each answered with p=0.7 (request and reply both pass 84 %), quorum 2.
-    pattern = "".join("." if sum(rng.random() < 0.7 for _ in range(6)) >= 2 else "x" for _ in range(2000))
+    pattern = "".join("." if sum(rng.random() < 0.7 for _p in range(6)) >= 2 else "x" for _r in range(2000))
     assert _run(HEALTH.WanState(h), pattern) == []
 
 
