@@ -18,7 +18,7 @@ description:
     its addresses, and which of the box's services it may use.
   - Bridges, ports and addresses are systemd-networkd files (back at boot without Ansible). The
     firewall is two nftables tables, C(inet azblink) (routed traffic, NAT, port forwards, the box's
-    input) and C(bridge azblink_l2) (traffic inside one zone: per-host isolation), loaded in one
+    input) and C(bridge azblink_l2) (traffic inside one zone, for per-host isolation), loaded in one
     transaction and persisted in C(/etc/azblink/firewall.nft).
   - Declared policies compile to set elements and the zone matrix to a verdict map, so packet cost
     does not grow with the number of entries; a change that only adds or removes entries is applied
@@ -49,61 +49,141 @@ options:
     type: list
     elements: dict
     suboptions:
-      name: {description: Zone name, used in policies., type: str, required: true}
+      name:
+        description: Zone name, used in policies.
+        type: str
+        required: true
       role:
         description: Default policy of the zone.
         type: str
         required: true
         choices: [wan, restricted, dmz, trusted]
-      bridge: {description: Bridge created for the zone (for example C(br3))., type: str}
-      interfaces: {description: Ports enslaved to the bridge, or the zone's own interface., type: list, elements: str}
-      address: {description: The box's addresses on the zone (CIDR)., type: list, elements: str}
-      gateway: {description: Default gateway (wan zones only)., type: str}
+      bridge:
+        description: Bridge created for the zone (for example C(br3)).
+        type: str
+      interfaces:
+        description: Ports enslaved to the bridge, or the zone's own interface.
+        type: list
+        elements: str
+      address:
+        description: The box's addresses on the zone (CIDR).
+        type: list
+        elements: str
+      gateway:
+        description: Default gateway (wan zones only).
+        type: str
       services:
         description: Box services the zone may use (ping, ssh, dns, dhcp, ntp, http, https); defaults by role.
         type: list
         elements: str
-      intra: {description: Bridged traffic between hosts of the zone., type: str, choices: [accept, drop], default: accept}
-      internet: {description: Whether the zone may initiate to the WAN (default by role)., type: bool}
+      intra:
+        description: Bridged traffic between hosts of the zone.
+        type: str
+        choices: [accept, drop]
+        default: accept
+      internet:
+        description: Whether the zone may initiate to the WAN (default by role).
+        type: bool
   hosts:
     description: Named endpoints (VMs, servers) usable in policies and port forwards.
     type: list
     elements: dict
     default: []
     suboptions:
-      name: {description: Host name., type: str, required: true}
-      zone: {description: Zone the host lives in., type: str, required: true}
-      address: {description: Its addresses (inside the zone's networks)., type: list, elements: str, required: true}
-      isolated: {description: Drop bridged traffic to and from it inside its zone unless a policy allows it., type: bool, default: false}
+      name:
+        description: Host name.
+        type: str
+        required: true
+      zone:
+        description: Zone the host lives in.
+        type: str
+        required: true
+      address:
+        description: Its addresses (inside the zone's networks).
+        type: list
+        elements: str
+        required: true
+      isolated:
+        description: Drop bridged traffic to and from it inside its zone unless a policy allows it.
+        type: bool
+        default: false
   policies:
     description:
       - Declared allows and denies, evaluated before the default matrix; denies before allows.
-      - C(from)/C(to) take zone names, host names, CIDRs or V(any); C(to) may be V(self) (the box).
+      - C(from) and C(to) take zone names, host names, CIDRs or V(any); C(to) may be V(self) (the box).
     type: list
     elements: dict
     default: []
     suboptions:
-      name: {description: Unique name; logged lines carry the prefix C(azb:NAME)., type: str, required: true}
-      from: {description: Sources., type: list, elements: str, required: true}
-      to: {description: Destinations., type: list, elements: str, required: true}
-      proto: {description: Protocol., type: str, choices: [tcp, udp, icmp, any], default: tcp}
-      ports: {description: Destination ports or ranges C(a-b)., type: list, elements: str}
-      action: {description: Verdict., type: str, choices: [accept, drop], default: accept}
-      log: {description: Log matching packets with the policy's prefix., type: bool, default: false}
-      rate_limit: {description: C(N/second|minute|hour [burst N]); above it packets are dropped., type: str}
+      name:
+        description: Unique name; logged lines carry the prefix C(azb:NAME).
+        type: str
+        required: true
+      from:
+        description: Sources.
+        type: list
+        elements: str
+        required: true
+      to:
+        description: Destinations.
+        type: list
+        elements: str
+        required: true
+      proto:
+        description: Protocol.
+        type: str
+        choices: [tcp, udp, icmp, any]
+        default: tcp
+      ports:
+        description: Destination ports or ranges C(a-b).
+        type: list
+        elements: str
+      action:
+        description: Verdict.
+        type: str
+        choices: [accept, drop]
+        default: accept
+      log:
+        description: Log matching packets with the policy's prefix (nflog group 0).
+        type: bool
+        default: false
+      rate_limit:
+        description: C(N/second), C(N/minute) or C(N/hour), optionally followed by C(burst N); above it packets are dropped.
+        type: str
   port_forwards:
     description: WAN ports forwarded to internal hosts (with hairpin for trusted zones).
     type: list
     elements: dict
     default: []
     suboptions:
-      name: {description: Unique name., type: str, required: true}
-      proto: {description: Protocol., type: str, choices: [tcp, udp], default: tcp}
-      port: {description: WAN port or range C(a-b)., type: str, required: true}
-      to: {description: Host name or internal address., type: str, required: true}
-      to_port: {description: Destination port (single-port forwards)., type: int}
-      from: {description: Allowed source CIDRs (default any)., type: list, elements: str}
-      wan: {description: WAN zones it listens on (default all)., type: list, elements: str}
+      name:
+        description: Unique name.
+        type: str
+        required: true
+      proto:
+        description: Protocol.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      port:
+        description: WAN port or range C(a-b).
+        type: str
+        required: true
+      to:
+        description: Host name or internal address.
+        type: str
+        required: true
+      to_port:
+        description: Destination port (single-port forwards).
+        type: int
+      from:
+        description: Allowed source CIDRs (default any).
+        type: list
+        elements: str
+      wan:
+        description: WAN zones it listens on (default all).
+        type: list
+        elements: str
   management_sources:
     description: CIDRs allowed to reach the box's management ports. Everything else to the box is dropped.
     type: list
