@@ -14,6 +14,7 @@ br3:
 and prints them next to the published defaults of mwan3 (about 50 s) and pfSense's dpinger (about
 14 s). Every probe is bounded; the appliance is left running unless --down is given.
 
+    make collection   # the roles come from ANSIBLE_COLLECTIONS_PATH (default: build/collections)
     sudo .venv/bin/python -m bench.wan_failover_bench [--appliance lab-a4] [--trials 10] [--down]
 """
 import argparse
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv", "bin", "python")
@@ -76,7 +79,7 @@ class Bench(object):
         self.k = app.rsplit("a", 1)[1]
         self.inventory = inventory
         with open(inventory) as fh:
-            inv = json.load(fh)
+            inv = yaml.safe_load(fh)
         self.host = inv["all"]["children"]["azb_lab"]["hosts"][app]
         self.wan1 = self.host["azb_lab_wans"][0]["address"].split("/")[0]
         self.wan2 = self.host["azb_lab_wans"][1]["address"].split("/")[0]
@@ -151,6 +154,7 @@ def main():
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--flap-seconds", type=int, default=30)
     ap.add_argument("--skip-converge", action="store_true")
+    ap.add_argument("--flaps-only", action="store_true", help="only the loss pattern")
     ap.add_argument("--down", action="store_true", help="remove the appliance afterwards")
     args = ap.parse_args()
     os.chdir(REPO)
@@ -160,7 +164,7 @@ def main():
     lab("client", "add", args.appliance, "bc3", "--bridge", "br3", "--address", "10.3.0.50/24", "--gateway", "10.3.0.1")
     if not args.skip_converge:
         with open(inventory) as fh:
-            wans = json.load(fh)["all"]["children"]["azb_lab"]["hosts"][args.appliance]["azb_lab_wans"]
+            wans = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][args.appliance]["azb_lab_wans"]
         varsfile = os.path.join(tempfile.gettempdir(), "azb-wan-bench-vars.json")
         with open(varsfile, "w") as fh:
             json.dump(site_vars(b.k, wans), fh)
@@ -175,6 +179,9 @@ def main():
         if res.returncode != 0:
             raise SystemExit("converge failed:\n" + res.stdout[-3000:])
         print("converged %s in %.0f s" % (args.appliance, time.monotonic() - t))
+    if args.flaps_only:
+        print("flaps under 25%% bursty loss, %d s: %d" % (args.flap_seconds, b.flaps(args.flap_seconds)))
+        return 0
     results = {}
     for kind in ("link", "blackhole"):
         seen, svc = [], []

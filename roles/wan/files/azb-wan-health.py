@@ -473,6 +473,7 @@ def main(argv):
     tunnel_up = dict((t["name"], None) for t in cfg["tunnels"])
 
     last_ok = dict((w["name"], True) for w in cfg["wans"])
+    history = dict((w["name"], []) for w in cfg["wans"])  # last rounds: (answered, round seconds)
 
     def healthy():
         """The WANs new connections may use: the healthy ones; when none is, those whose last round
@@ -508,6 +509,7 @@ def main(argv):
             elif ok:
                 last_failure[w["name"]] = None
             last_ok[w["name"]] = ok
+            history[w["name"]] = (history[w["name"]] + [(results.get(w["name"], 0), round(now - t0, 3))])[-5:]
             change = st.observe(ok, now, link_down=not links[w["name"]])
             if change == "down":
                 down.append(w)
@@ -540,10 +542,11 @@ def main(argv):
                 reason = "link lost carrier" if not links[w["name"]] else "%d probe rounds failed" % w["health"]["down"]
                 rec = {"wan": w["name"], "to": "down", "at": wall, "reason": reason,
                        "detect_s": round(t_switch0 - began, 3), "switch_s": round(t_done - t_switch0, 3),
-                       "active": active["name"]}
+                       "active": active["name"], "last_rounds": history[w["name"]]}
                 transitions.append(rec)
-                log("TRANSITION %s down (%s): detected in %.3f s, switched in %.3f s; new connections via %s"
-                    % (w["name"], reason, rec["detect_s"], rec["switch_s"], active["name"]))
+                log("TRANSITION %s down (%s): detected in %.3f s, switched in %.3f s; new connections via %s;"
+                    " last rounds (answered, s): %s" % (w["name"], reason, rec["detect_s"], rec["switch_s"],
+                                                        active["name"], rec["last_rounds"]))
             for w in up:
                 rec = {"wan": w["name"], "to": "up", "at": wall, "reason": "healthy for %d s (hold-down)"
                        % w["health"]["hold_down_s"], "switch_s": round(t_done - t_switch0, 3),
