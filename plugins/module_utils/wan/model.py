@@ -286,6 +286,9 @@ def _zones(raw):
         bridge = z.get("bridge")
         ifnames = [bridge] if bridge else list(_list(z, "interfaces", path))
         addrs = [_iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(_list(z, "address", path))]
+        if z.get("gateway"):
+            raise ValidationError(path + ".gateway", "azb_wan_policy owns every WAN route: leave the wan"
+                                  " zone's gateway out (a second default route would bypass failover)")
         zones.append(Zone(name, z.get("role") or "trusted", ifnames, addrs))
     _unique(zones, lambda z: z.name, "zones", "zone name")
     return zones

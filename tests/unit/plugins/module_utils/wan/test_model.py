@@ -75,6 +75,7 @@ BAD = [
      "split_dns", "no WAN declares dns"),
     ("host in unknown zone", "hosts.0.zone", "sales", "hosts[0].zone", "unknown zone"),
     ("duplicate zone", "zones.3.name", "office", "zones[3]", "duplicate zone name"),
+    ("wan zone keeps its gateway", "zones.0.gateway", "192.0.2.25", "zones[0].gateway", "leave the wan zone's gateway out"),
     ("bad rebind-ok domain", "rebind_ok_domains", ["ok.test", "-bad-"], "rebind_ok_domains[1]", "not a domain"),
 ]
 
