@@ -14,8 +14,8 @@ __metaclass__ = type
 
 import json
 import os
-import tempfile
 
+from ansible_collections.azblink.nfv.plugins.module_utils import atomic
 from ansible_collections.azblink.nfv.plugins.module_utils.pki import ca as pki
 
 try:
@@ -81,19 +81,7 @@ def load(path):
 
 
 def write_atomic(fname, data, mode):
-    directory = os.path.dirname(fname)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".azb-")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.rename(tmp, fname)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic.write_atomic(fname, data, mode, make_dirs=False)
 
 
 def ensure_dirs(path):

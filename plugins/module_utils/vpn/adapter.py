@@ -12,8 +12,8 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 
+from ansible_collections.azblink.nfv.plugins.module_utils import atomic
 from ansible_collections.azblink.nfv.plugins.module_utils.vpn.render import SECRET_RE
 
 PUBKEY_RE = re.compile(r"\{\{pubkey:([^}]+)\}\}")
@@ -54,21 +54,7 @@ class System(object):
 
     @staticmethod
     def write(path, content, mode):
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".azb-")
-        try:
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "w") as f:
-                f.write(content)
-                f.flush()
-                os.fsync(f.fileno())
-            os.rename(tmp, path)
-        except Exception:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic.write_atomic(path, content, mode)
 
     @staticmethod
     def remove(path):

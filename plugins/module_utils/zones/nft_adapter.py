@@ -14,6 +14,7 @@ __metaclass__ = type
 import json
 import os
 
+from ansible_collections.azblink.nfv.plugins.module_utils import atomic
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import nft_state
 from ansible_collections.azblink.nfv.plugins.module_utils.zones.render_nft import L2_TABLE, TABLE
 
@@ -124,11 +125,4 @@ class NftAdapter(object):
 
 
 def _write(path, text):
-    d = os.path.dirname(path)
-    if not os.path.isdir(d):
-        os.makedirs(d, 0o755)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, path)
+    atomic.write_atomic(path, text, 0o600)
