@@ -28,6 +28,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 SO_MARK = 36
@@ -368,6 +369,25 @@ class System(object):
         self.cfg = cfg
         self.active = None
 
+    def switch_default(self):
+        b = self.active
+        gw = self.gateway(b) if b else None
+        if gw:
+            rc, _out, err = sh(["ip", "route", "replace", "default", "via", gw, "dev", b["interface"], "onlink"])
+            if rc != 0:
+                log("ERROR default route via %s: %s" % (b["name"], err.strip()))
+
+    def keeper(self, period=2.0):
+        """A thread that puts back our rules and table routes (they never depend on health), off the
+        probe loop so a slow subprocess on a busy box never delays detection."""
+        while True:
+            time.sleep(period)
+            try:
+                self.ensure_rules()
+                self.ensure_routes()
+            except Exception as exc:  # pylint: disable=broad-except
+                log("ERROR keeping rules and routes: %s" % exc)
+
     def ensure_rules(self):
         """Put back any of our rules something removed (networkd, an admin): by preference."""
         rc, out, _err = sh(["ip", "-j", "-4", "rule", "show"])
@@ -404,10 +424,6 @@ class System(object):
                 lines.append("route replace default%s dev %s table %d" % (via, t["interface"], t["table"]))
             else:
                 lines.append("route flush table %d" % t["table"])
-        if self.active is not None:
-            gw = self.gateway(self.active)
-            if gw:
-                lines.append("route replace default via %s dev %s onlink" % (gw, self.active["interface"]))
         if lines:
             sh(["ip", "-force", "-batch", "-"], "\n".join(lines) + "\n")
 
@@ -418,11 +434,7 @@ class System(object):
         healthy = [w for w in self.cfg["wans"] if w["name"] in healthy_names]
         b = best(healthy) or best(self.cfg["wans"])
         self.active = b
-        gw = self.gateway(b)
-        if gw:
-            rc, _out, err = sh(["ip", "route", "replace", "default", "via", gw, "dev", b["interface"], "onlink"])
-            if rc != 0:
-                log("ERROR default route via %s: %s" % (b["name"], err.strip()))
+        self.switch_default()
         for w in went_down:
             sh(["conntrack", "-D", "--mark", "%d/%d" % (w["mark"], self.cfg["mark_mask"])])
         if came_up:
@@ -488,6 +500,7 @@ def main(argv):
     system.ensure_routes()
     applied = healthy()
     active = system.switch(applied, [], [])
+    threading.Thread(target=system.keeper, name="keeper", daemon=True).start()
     log("started: mode %s, WANs %s; healthy %s; new connections via %s" % (
         cfg["mode"], ", ".join(w["name"] for w in cfg["wans"]), ", ".join(sorted(healthy())) or "none",
         active["name"]))
@@ -558,9 +571,9 @@ def main(argv):
                 "pid": os.getpid(), "updated": time.time(), "active": active["name"],
                 "wans": dict((n, {"up": s.up, "fails": s.fails, "oks": s.oks}) for n, s in states.items()),
                 "transitions": transitions[-200:]})
-        if time.monotonic() - last_ensure > 2:
-            system.ensure_rules()
-            system.ensure_routes()
+        if time.monotonic() - last_ensure > 10:
+            # The main table's default route (the active WAN) back if something removed it.
+            system.switch_default()
             last_ensure = time.monotonic()
         sleep = interval - (time.monotonic() - t0)
         if sleep > 0:
