@@ -100,7 +100,7 @@ unit: venv collection
 	if [ $$rc = 5 ]; then echo "unit: pytest collected no tests"; exit 1; fi; exit $$rc
 
 ## molecule    the Molecule scenarios on the lab (SCENARIOS="default ...")
-SCENARIOS ?= default zones workloads multisite
+SCENARIOS ?= default zones wan workloads multisite
 molecule: venv collection
 	for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
 

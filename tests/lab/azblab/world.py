@@ -149,9 +149,9 @@ def isp_blackhole(isp, on: bool) -> None:
     if on:
         system.run(nft + ["-f", "-"], input=(
             f"table inet {table} {{\n"
-            f"  chain fwd {{ type filter hook forward priority -10; iifname \"cust0\" drop; "
+            f"  chain fwd_drop {{ type filter hook forward priority -10; iifname \"cust0\" drop; "
             f"oifname \"cust0\" drop; }}\n"
-            f"  chain inp {{ type filter hook input priority -10; iifname \"cust0\" drop; }}\n"
+            f"  chain in_drop {{ type filter hook input priority -10; iifname \"cust0\" drop; }}\n"
             f"}}\n"))
 
 
