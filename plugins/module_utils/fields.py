@@ -98,3 +98,21 @@ def unique(items, key, path, what):
             raise ValidationError("%s[%d]" % (path, i), "duplicate %s %r (first at %s[%d])"
                                   % (what, k, path, seen[k]))
         seen[k] = i
+
+
+def get(d, key, default):
+    """d[key], or default when it is missing or null."""
+    value = d.get(key)
+    return default if value is None else value
+
+
+def integer(value, path, lo, hi):
+    if isinstance(value, bool):
+        raise ValidationError(path, "%r is not a number" % (value,))
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(path, "%r is not a number" % (value,))
+    if not lo <= n <= hi:
+        raise ValidationError(path, "%d is out of range %d-%d" % (n, lo, hi))
+    return n

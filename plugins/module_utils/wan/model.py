@@ -21,10 +21,10 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
-IFNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+NAME_RE = f.NAME_RE
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$")
 MODES = ("failover", "balance")
 PROBE_TYPES = ("icmp", "tcp", "http", "dns")
@@ -160,95 +160,20 @@ class WanSite(object):
         return next(h for h in self.hosts if h.name == name)
 
 
-# -- field helpers -------------------------------------------------------------------------------
+# -- field helpers: the ones every azb model shares ------------------------------------------------
 
-def _get(d, key, default):
-    value = d.get(key)
-    return default if value is None else value
+_get = f.get
+_need = f.need
+_name = f.name
+_ifname = f.ifname
+_ip = f.ip
+_iface_addr = f.iface_addr
+_network = f.network
+_int = f.integer
+_port_range = f.port_range
+_list = f.list_of
+_unique = f.unique
 
-
-def _need(d, key, path):
-    if d.get(key) in (None, "", []):
-        raise ValidationError("%s.%s" % (path, key), "is required")
-    return d[key]
-
-
-def _name(value, path):
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise ValidationError(path, "%r is not a valid name (lower case letter, then letters, digits,"
-                                    " '-' or '_', at most 31)" % (value,))
-    return value
-
-
-def _ifname(value, path):
-    if not isinstance(value, str) or not IFNAME_RE.match(value):
-        raise ValidationError(path, "%r is not a valid interface name (1-15 of A-Z a-z 0-9 _ . -)" % (value,))
-    return value
-
-
-def _ip(value, path):
-    try:
-        return ipaddress.ip_address(str(value))
-    except ValueError:
-        raise ValidationError(path, "%r is not a valid IP address" % (value,))
-
-
-def _iface_addr(value, path):
-    try:
-        return ipaddress.ip_interface(str(value))
-    except ValueError:
-        raise ValidationError(path, "%r is not an address with prefix length (e.g. 192.0.2.10/29)" % (value,))
-
-
-def _network(value, path):
-    try:
-        return ipaddress.ip_network(str(value), strict=False)
-    except ValueError:
-        raise ValidationError(path, "%r is not a valid address or CIDR" % (value,))
-
-
-def _int(value, path, lo, hi):
-    if isinstance(value, bool):
-        raise ValidationError(path, "%r is not a number" % (value,))
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(path, "%r is not a number" % (value,))
-    if not lo <= n <= hi:
-        raise ValidationError(path, "%d is out of range %d-%d" % (n, lo, hi))
-    return n
-
-
-def _port_range(value, path):
-    if isinstance(value, str) and "-" in value:
-        lo, _sep, hi = value.partition("-")
-        lo, hi = _int(lo.strip(), path, 1, 65535), _int(hi.strip(), path, 1, 65535)
-        if lo > hi:
-            raise ValidationError(path, "range %s is reversed" % value)
-        return lo, hi
-    p = _int(value, path, 1, 65535)
-    return p, p
-
-
-def _list(d, key, path):
-    value = d.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        value = [value]
-    return value
-
-
-def _unique(items, key, path, what):
-    seen = {}
-    for i, item in enumerate(items):
-        k = key(item)
-        if k in seen:
-            raise ValidationError("%s[%d]" % (path, i), "duplicate %s %r (first at %s[%d])" % (what, k, path, seen[k]))
-        seen[k] = i
-
-
-# -- the builder ---------------------------------------------------------------------------------
 
 def build(params):
     mode = params.get("mode") or "failover"

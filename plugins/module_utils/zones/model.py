@@ -176,7 +176,7 @@ def _zones(raw):
     nets = [(i, z, n) for i, z in enumerate(zones) for n in z.networks]
     for a in range(len(nets)):
         for b in range(a + 1, len(nets)):
-            (ia, za, na), (ib, zb, nb) = nets[a], nets[b]
+            (_ia, za, na), (ib, _zb, nb) = nets[a], nets[b]
             if na.version == nb.version and na.overlaps(nb):
                 raise ValidationError("zones[%d].address" % ib, "%s overlaps %s of zone %s"
                                       % (nb, na, za.name))
