@@ -17,6 +17,7 @@ __metaclass__ = type
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.azblink.nfv.plugins.module_utils.vm import tc
 from ansible_collections.azblink.nfv.plugins.module_utils.vm.render import AZB_NS, to_text
 
 _UNITS = {"b": 1.0 / 1024, "bytes": 1.0 / 1024, "k": 1, "kib": 1, "kb": 1000.0 / 1024,
@@ -162,13 +163,4 @@ def domain_uuid(xml_text):
     return e.text.strip() if e is not None else None
 
 
-def rate_limits_from_xml(xml_text):
-    """tap -> {inbound_kbit, outbound_kbit, burst_kb} from our metadata (what the hook reads too)."""
-    out = {}
-    vm = ET.fromstring(xml_text).find("metadata/{%s}vm" % AZB_NS)
-    if vm is None:
-        return out
-    for n in vm.findall("{%s}nic" % AZB_NS):
-        out[n.get("tap")] = dict((k, int(v)) for k, v in n.attrib.items()
-                                 if k in ("inbound_kbit", "outbound_kbit", "burst_kb"))
-    return out
+rate_limits_from_xml = tc.rate_limits_from_xml  # one reader, shared with the libvirt hook

@@ -12,7 +12,8 @@ __metaclass__ = type
 
 import xml.etree.ElementTree as ET
 
-AZB_NS = "https://azblink.dev/xmlns/nfv/vm/1"
+from ansible_collections.azblink.nfv.plugins.module_utils.vm.tc import AZB_NS
+
 LAB_EMULATOR_TYPE = "qemu"
 ET.register_namespace("azb", AZB_NS)
 

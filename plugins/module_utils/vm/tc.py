@@ -16,9 +16,27 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import xml.etree.ElementTree as ET
 
 _RATE_UNITS = {"bit": 0.001, "kbit": 1, "mbit": 1000, "gbit": 1000000, "bps": 0.008,
                "kbps": 8, "mbps": 8000}
+
+
+# The XML namespace of azb_vm's domain metadata; here because the libvirt hook reads it through
+# this file alone (it runs on the box without the collection).
+AZB_NS = "https://azblink.dev/xmlns/nfv/vm/1"
+
+
+def rate_limits_from_xml(xml_text):
+    """tap -> {inbound_kbit, outbound_kbit, burst_kb} from azb_vm's metadata in a domain XML."""
+    out = {}
+    vm = ET.fromstring(xml_text).find("metadata/{%s}vm" % AZB_NS)
+    if vm is None:
+        return out
+    for n in vm.findall("{%s}nic" % AZB_NS):
+        out[n.get("tap")] = dict((k, int(v)) for k, v in n.attrib.items()
+                                 if k in ("inbound_kbit", "outbound_kbit", "burst_kb"))
+    return out
 
 
 def ifb_name(tap):

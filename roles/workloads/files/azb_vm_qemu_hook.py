@@ -13,25 +13,12 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, "/usr/local/lib/azblink")
 import azb_vm_tc as tc  # noqa: E402  pylint: disable=import-error,wrong-import-position
 
-AZB_NS = "https://azblink.dev/xmlns/nfv/vm/1"
-
-
-def limits(xml_text):
-    out = {}
-    vm = ET.fromstring(xml_text).find("metadata/{%s}vm" % AZB_NS)
-    if vm is None:
-        return out
-    for n in vm.findall("{%s}nic" % AZB_NS):
-        out[n.get("tap")] = dict((k, int(v)) for k, v in n.attrib.items()
-                                 if k in ("inbound_kbit", "outbound_kbit", "burst_kb"))
-    return out
-
 
 def main():
     if len(sys.argv) < 3 or sys.argv[2] not in ("started", "release"):
         return 0
     try:
-        wanted = limits(sys.stdin.read())
+        wanted = tc.rate_limits_from_xml(sys.stdin.read())
     except ET.ParseError:
         return 0
     for tap, lim in sorted(wanted.items()):
