@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Shared by every azb module: where it runs and what it promises."""
+    """Shared by every azb module: where it runs and what it promises (check and diff mode)."""
 
     DOCUMENTATION = r"""
 options: {}
@@ -20,8 +20,8 @@ attributes:
     support: full
     description: Can run in check mode and return changed status prediction without modifying target.
   diff_mode:
-    support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    description: Returns what changes (or would change, in check mode) on the box, never secrets.
   platform:
     platforms: debian
     support: full

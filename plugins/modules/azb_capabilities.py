@@ -23,6 +23,10 @@ author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
+attributes:
+  diff_mode:
+    support: none
+    description: Read-only; it never changes anything, so there is nothing to diff.
 options:
   probes:
     description:

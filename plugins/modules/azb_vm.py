@@ -32,9 +32,6 @@ author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
-attributes:
-  diff_mode:
-    support: full
 options:
   name:
     description: Domain name.

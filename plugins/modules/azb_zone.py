@@ -31,9 +31,6 @@ author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
-attributes:
-  diff_mode:
-    support: full
 options:
   state:
     description:
