@@ -3,6 +3,8 @@ import copy
 
 import pytest
 
+from tests.unit import docpath
+
 GOOD = {
     "mode": "failover",
     "zones": [
@@ -35,23 +37,9 @@ GOOD = {
                    "rebind_ok": False}],
 }
 
-DELETE = object()
-
-
 def mutate(path, value):
-    """Copy of GOOD with the value at a dotted path (list indexes as ints) replaced."""
-    doc = copy.deepcopy(GOOD)
-    parts = path.split(".")
-    cur = doc
-    for p in parts[:-1]:
-        cur = cur[int(p)] if p.isdigit() else cur[p]
-    last = parts[-1]
-    key = int(last) if last.isdigit() else last
-    if value is DELETE:
-        del cur[key]
-    else:
-        cur[key] = value
-    return doc
+    """Copy of GOOD with the value at a dotted path replaced (or removed with DELETE)."""
+    return docpath.changed(GOOD, path, value)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import copy
 import pytest
 
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from tests.unit import docpath
+from tests.unit.docpath import DELETE
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model
 
 GOOD = {
@@ -21,24 +23,9 @@ GOOD = {
 }
 
 
-DELETE = object()
-
-
 def mutate(path, value):
-    """Copy of GOOD with the value at a dotted path (list indexes as ints) replaced."""
-    doc = copy.deepcopy(GOOD)
-    parts = path.split(".")
-    cur = doc
-    for p in parts[:-1]:
-        cur = cur[int(p)] if p.isdigit() else cur[p]
-    last = parts[-1]
-    if value is DELETE:
-        del cur[int(last) if last.isdigit() else last]
-    elif last.isdigit():
-        cur[int(last)] = value
-    else:
-        cur[last] = value
-    return doc
+    """Copy of GOOD with the value at a dotted path replaced (or removed with DELETE)."""
+    return docpath.changed(GOOD, path, value)
 
 
 BAD = [
