@@ -37,8 +37,9 @@ GOOD = {
                    "rebind_ok": False}],
 }
 
+
 def mutate(path, value):
-    """Copy of GOOD with the value at a dotted path replaced (or removed with DELETE)."""
+    """Copy of GOOD with the value at a dotted path replaced."""
     return docpath.changed(GOOD, path, value)
 
 
