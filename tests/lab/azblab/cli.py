@@ -260,7 +260,8 @@ def main(argv=None) -> None:
     os.makedirs(system.RUN_DIR, exist_ok=True)
     # One lab command at a time on this machine: parallel scenarios share the world they build.
     lock = open(os.path.join(system.RUN_DIR, "lab.lock"), "w")  # noqa: SIM115 (held until exit)
-    if args.cmd in ("up", "down", "restart"):
+    # `client` too: clients.json is read, changed and written back by parallel scenarios.
+    if args.cmd in ("up", "down", "restart", "client"):
         fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_APPLIANCES = 24
+MAX_APPLIANCES = 31  # a /29 per appliance in each ISP /24: 8*31+7 = 255
 
 MGMT_BRIDGE = "azb-mgmt"
 MGMT_HOST_ADDR = "198.18.0.1"
