@@ -1,4 +1,4 @@
-"""Run Molecule scenarios side by side, each on its own lab appliances, and report per scenario.
+"""Run Molecule scenarios (and lab tests of tests/integration) side by side, each on its own lab appliances, and report per scenario.
 
 `make molecule` calls this. Up to --jobs scenarios run at once; two scenarios that name the same
 appliance (platforms in their molecule.yml) never run together. Each scenario's output goes to
@@ -8,8 +8,10 @@ in the lab (AZB_LAB_LEASE_PID = this process), so another `make test` running at
 for an appliance instead of tearing it down.
 """
 import argparse
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -18,8 +20,26 @@ import yaml
 
 
 def platforms(scenario):
-    with open(os.path.join("molecule", scenario, "molecule.yml")) as fh:
-        return {p["name"] for p in yaml.safe_load(fh).get("platforms", [])}
+    """The appliances a scenario runs on: its molecule.yml platforms, or for a pytest scenario
+    (tests/integration/test_NAME.py) the APPLIANCES list at the top of the file."""
+    mol = os.path.join("molecule", scenario, "molecule.yml")
+    if os.path.exists(mol):
+        with open(mol) as fh:
+            return {p["name"] for p in yaml.safe_load(fh).get("platforms", [])}
+    with open(pytest_file(scenario)) as fh:
+        return set(ast.literal_eval(re.search(r"^APPLIANCES = (\[.*?\])", fh.read(), re.M).group(1)))
+
+
+def pytest_file(scenario):
+    return os.path.join("tests", "integration", "test_%s.py" % scenario)
+
+
+def command(scenario, args):
+    if os.path.exists(os.path.join("molecule", scenario, "molecule.yml")):
+        return [args.molecule, "test", "-s", scenario]
+    return [os.path.join(os.path.dirname(args.molecule), "pytest"), "-v", "-p", "no:cacheprovider",
+            "--junitxml=%s" % os.path.join(os.path.abspath(args.reports), "molecule-%s.xml" % scenario),
+            pytest_file(scenario)]
 
 
 def tail(path, lines=60):
@@ -52,8 +72,7 @@ def main():
                 continue
             log = os.path.join(args.reports, "molecule-%s.log" % s)
             fh = open(log, "w")  # noqa: SIM115 (closed when the scenario ends)
-            proc = subprocess.Popen([args.molecule, "test", "-s", s], stdout=fh, stderr=subprocess.STDOUT,
-                                    env=env)
+            proc = subprocess.Popen(command(s, args), stdout=fh, stderr=subprocess.STDOUT, env=env)
             running[s] = (proc, fh, time.time(), log)
             busy |= boxes[s]
             pending.remove(s)
