@@ -185,7 +185,9 @@ def power_off_network(app: Appliance) -> None:
                                capture=True)
 
 
-def wait_ssh(app: Appliance, timeout: float = 60.0) -> float:
+def wait_ssh(app: Appliance, timeout: float = 240.0) -> float:
+    # Generous: a boot takes seconds on a quiet machine, but minutes when scenarios run side by side
+    # on two loaded cores (first boot also generates host keys). It returns as soon as ssh answers.
     t0 = time.time()
     probe = ["bash", "-c", f"exec 3<>/dev/tcp/{app.mgmt_address}/22"]
     while time.time() - t0 < timeout:
