@@ -267,7 +267,7 @@ def test_rejected_input_leaves_the_box_untouched(host):
 
 
 def test_everything_is_back_after_a_reboot(host):
-    subprocess.run([PY, "-m", "tests.lab.azblab", "restart", APP], cwd=REPO, check=True, timeout=120,
+    subprocess.run([PY, "-m", "tests.lab.azblab", "restart", APP], cwd=REPO, check=True, timeout=300,
                    capture_output=True)
     # The lab's reboot removes links the box made itself: the tunnel stand-in is gone (tunnel down).
     assert wait_for(lambda: egress("c3") == WAN1, 60, 1), "default egress did not come back"

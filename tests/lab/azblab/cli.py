@@ -90,6 +90,9 @@ def cmd_up(args) -> None:
             world.ensure_isp(isp, app)
         appliance.prepare_rootfs(app, lowers, pub)
         appliance.start(app, gdir)
+    # The shared world is built and the boxes are booting: let other lab commands go on while they
+    # boot (a boot takes minutes on a loaded host; clients and restarts of other boxes need not wait).
+    fcntl.flock(args.lab_lock, fcntl.LOCK_UN)
     for app in apps:
         secs = appliance.wait_ssh(app)
         system.log(f"{app.name} up: ssh {app.mgmt_address} ({secs:.1f}s after start)")
@@ -292,9 +295,13 @@ def main(argv=None) -> None:
         system.die(f"APPLIANCES must be 1..{MAX_APPLIANCES}")
     os.makedirs(system.RUN_DIR, exist_ok=True)
     # One lab command at a time on this machine: parallel scenarios share the world they build.
-    lock = open(os.path.join(system.RUN_DIR, "lab.lock"), "w")  # noqa: SIM115 (held until exit)
-    # `client` too: clients.json is read, changed and written back by parallel scenarios.
-    if args.cmd in ("up", "down", "restart", "client"):
+    # Locks: the whole lab for `up` (until its boxes boot) and `down`; one appliance for `restart`;
+    # the client list (read, changed and written back by parallel scenarios) for `client`.
+    lock_name = {"up": "lab", "down": "lab", "client": "clients",
+                 "restart": "appliance-%s" % getattr(args, "name", "")}.get(args.cmd)
+    lock = open(os.path.join(system.RUN_DIR, "%s.lock" % (lock_name or "lab")), "w")  # noqa: SIM115
+    args.lab_lock = lock
+    if lock_name:
         fcntl.flock(lock, fcntl.LOCK_EX)
     if args.cmd == "up" and args.names:
         _lease_or_wait(lock, args.names, args.lease_wait)
