@@ -17,6 +17,7 @@ import re
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.fields import NAME_RE
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inventory_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
 
@@ -187,33 +188,8 @@ def _zone_of_addr(addr, zones):
 
 
 def _hosts(raw, zones):
-    by_name = dict((z.name, z) for z in zones)
-    hosts = []
-    for i, h in enumerate(raw):
-        path = "hosts[%d]" % i
-        name = f.name(f.need(h, "name", path), path + ".name")
-        zname = f.need(h, "zone", path)
-        if zname not in by_name:
-            raise ValidationError(path + ".zone", "unknown zone %r" % zname)
-        addrs = h.get("address")
-        addrs = addrs if isinstance(addrs, list) else [addrs] if addrs else []
-        if not addrs:
-            raise ValidationError(path + ".address", "is required")
-        ips = [f.ip(str(a).split("/", 1)[0], "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
-        for j, ip in enumerate(ips):
-            if not any(ip in n for n in by_name[zname].networks):
-                raise ValidationError("%s.address[%d]" % (path, j), "%s is outside zone %s (%s)"
-                                      % (ip, zname, ", ".join(str(n) for n in by_name[zname].networks)
-                                         or "no networks"))
-        hosts.append(Host(name, zname, ips, bool(h.get("isolated", False))))
-    f.unique(hosts, lambda x: x.name, "hosts", "host name")
-    seen = {}
-    for i, h in enumerate(hosts):
-        for ip in h.addresses:
-            if ip in seen:
-                raise ValidationError("hosts[%d].address" % i, "%s is already host %s" % (ip, seen[ip]))
-            seen[ip] = h.name
-    return hosts
+    reach = dict((z.name, z.reachable) for z in zones)
+    return [Host(h.name, h.zone, h.addresses, h.isolated) for h in inv_hosts.parse(raw, reach, "hosts")]
 
 
 def _endpoint(ref, path, names):
