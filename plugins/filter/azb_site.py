@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import implied
 
 
@@ -43,7 +44,11 @@ def azb_site_wan_tunnels(box, host, hostvars=None, declared=None):
     return _run("azb_wan_tunnels", lambda: implied.wan_tunnels(_view(box, host, hostvars), declared))
 
 
+def azb_site_hosts(declared, vms=None):
+    return _run("azb_hosts", lambda: inv_hosts.with_vms(declared, vms))
+
+
 class FilterModule(object):
     def filters(self):
         return {"azb_site_inputs": azb_site_inputs, "azb_site_zones": azb_site_zones,
-                "azb_site_wan_tunnels": azb_site_wan_tunnels}
+                "azb_site_wan_tunnels": azb_site_wan_tunnels, "azb_site_hosts": azb_site_hosts}

@@ -52,3 +52,19 @@ def parse(raw, zone_networks, path="hosts"):
                 raise ValidationError("%s[%d].address" % (path, h.index), "%s is already host %s" % (ip, seen[ip]))
             seen[ip] = h.name
     return out
+
+
+def with_vms(declared, vms):
+    """``azb_hosts`` plus one host per VM of ``azb_vms`` whose first NIC with a zone has an address
+    (declared names win), so policies, port forwards and route policies can name a VM."""
+    out = list(declared or [])
+    names = set(h.get("name") for h in out if isinstance(h, dict))
+    for vm in vms or []:
+        if not isinstance(vm, dict) or vm.get("name") in names:
+            continue
+        nics = [n for n in vm.get("nics") or [] if isinstance(n, dict) and n.get("zone") and n.get("address")]
+        if nics:
+            out.append({"name": vm["name"], "zone": nics[0]["zone"], "address": one_or_list(nics[0]["address"], "")[:1],
+                        "isolated": bool(vm.get("isolated", False))})
+            names.add(vm["name"])
+    return out
