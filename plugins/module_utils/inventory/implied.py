@@ -17,6 +17,7 @@ __metaclass__ = type
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
+from ansible_collections.azblink.nfv.plugins.module_utils.vm.profiles import PROFILES
 
 
 class BoxView(object):
@@ -98,4 +99,36 @@ def wan_tunnels(view, declared=None):
     for t in view.tunnels:
         if t.table is not None and t.interface and t.name not in names:
             out.append({"name": t.name, "interface": t.interface, "table": t.table})
+    return out
+
+
+def vm_forwards(vms, hosts, declared=None, custom_profiles=None):
+    """Declared ``azb_port_forwards`` plus one forward per port a VM publishes (its ``publish`` or
+    its profile's, e.g. the sbc's SIP/RTP ports), from every wan zone to the VM (declared names win).
+
+    ``hosts``: the named hosts (azb_site_hosts); a publishing VM must be one (a NIC with zone and
+    address), else ``azb_vms[i].publish`` is refused.
+    """
+    out = list(declared or [])
+    names = set(f.get("name") for f in out if isinstance(f, dict))
+    known = set(h.get("name") for h in hosts or [] if isinstance(h, dict))
+    catalogue = dict(PROFILES)
+    catalogue.update(custom_profiles or {})
+    for i, vm in enumerate(vms or []):
+        if not isinstance(vm, dict):
+            continue
+        publish = vm.get("publish")
+        if publish is None:
+            publish = (catalogue.get(vm.get("profile")) or {}).get("publish") or []
+        if publish and vm.get("name") not in known:
+            raise ValidationError("azb_vms[%d].publish" % i, "VM %r publishes ports but has no NIC with a zone"
+                                  " and an address for the firewall to forward them to" % (vm.get("name"),))
+        for j, p in enumerate(publish):
+            path = "azb_vms[%d].publish[%d]" % (i, j)
+            if not isinstance(p, dict) or p.get("proto") not in ("tcp", "udp") or not p.get("port"):
+                raise ValidationError(path, "must be {proto: tcp|udp, port: N or a-b}")
+            name = "%s-%s-%s" % (vm["name"], p["proto"], str(p["port"]).replace("-", "to"))
+            if name not in names:
+                out.append({"name": name, "proto": p["proto"], "port": str(p["port"]), "to": vm["name"]})
+                names.add(name)
     return out
