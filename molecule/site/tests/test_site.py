@@ -191,18 +191,18 @@ def test_hq_wan1_fails_and_the_tunnel_comes_back_over_wan2(hq, branch, vms_up):
         sh(LAB + ["fault", "link", HQ, "1", "off"])
 
 
-def _changed(out):
-    return sum(int(n) for n in re.findall(r"changed=(\d+)", out))
-
-
-@pytest.mark.parametrize("name", [HQ, BRANCH])
-def test_no_op_converge_of_the_whole_site_per_appliance(name):
+def test_no_op_converge_of_the_whole_site():
+    """Both appliances converge in parallel (linear strategy, lockstep): the run's time is each
+    appliance's no-op converge time."""
     start = time.time()
-    res = playbook(os.path.join(REPO, "molecule/site/converge.yml"), "--limit", name)
+    res = playbook(os.path.join(REPO, "molecule/site/converge.yml"))
     took = time.time() - start
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
-    assert _changed(res.stdout) == 0, res.stdout[-6000:]
-    print("\nFIGURE no-op converge of the whole reference site on %s: %.1f s (target < 20 s)" % (name, took))
+    recap = dict(re.findall(r"^(lab-a\d+)\s+:.*?changed=(\d+)", res.stdout, re.M))
+    assert recap == {HQ: "0", BRANCH: "0"}, res.stdout[-6000:]
+    tasks = len(re.findall(r"^TASK \[", res.stdout, re.M))
+    print("\nFIGURE no-op converge of the whole reference site: %.1f s per appliance (%s and %s in "
+          "parallel, %d tasks, changed=0; target < 20 s on an idle machine)" % (took, HQ, BRANCH, tasks))
 
 
 def test_branch_reboots_and_everything_is_back_without_ansible(hq, branch, vms_up):
