@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import http.client as http_client
 import os
 import shutil
 import socket
@@ -116,6 +117,11 @@ class Adapter(object):
             values[key] = value
         return values
 
+    def package_version(self, package):
+        rc, out, _err = self.run(["dpkg-query", "-W", "-f", "${db:Status-Status} ${Version}", package])
+        status, _sep, version = (out or "").strip().partition(" ")
+        return version if rc == 0 and status == "installed" else None
+
     # -- probes --------------------------------------------------------------------------------------
     @staticmethod
     def tcp_open(address, port, timeout=1.0):
@@ -125,6 +131,19 @@ class Adapter(object):
             return False
         sock.close()
         return True
+
+    def healthy(self, health):
+        """A catalog service's own health check, from the box: HTTP 2xx/3xx or a TCP connect."""
+        if health.kind == "tcp":
+            return self.tcp_open("127.0.0.1", health.port, 2.0)
+        try:
+            conn = http_client.HTTPConnection("127.0.0.1", health.port, timeout=2.0)
+            conn.request("GET", health.path)
+            status = conn.getresponse().status
+            conn.close()
+        except (OSError, socket.error, http_client.HTTPException):
+            return False
+        return 200 <= status < 400
 
     def wait_listening(self, endpoints, seconds):
         """Poll until every (address, port) accepts a connection, up to ``seconds``; the late ones."""
