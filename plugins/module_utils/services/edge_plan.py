@@ -23,6 +23,11 @@ from ansible_collections.azblink.nfv.plugins.module_utils.services.adapter impor
 HAPROXY = "haproxy.service"
 SQUID = "squid.service"
 MANAGED = (rh.HEADER, rs.HEADER)
+# Listeners on a zone address must start at boot even before networkd has put the address up.
+SYSCTL_FILE = "/etc/sysctl.d/60-azblink-services.conf"
+SYSCTL = {"net.ipv4.ip_nonlocal_bind": "1", "net.ipv6.ip_nonlocal_bind": "1"}
+SYSCTL_TEXT = "# Managed by azblink.nfv (azb_edge_services): services bind zone addresses at boot.\n" + "".join(
+    "%s = %s\n" % kv for kv in sorted(SYSCTL.items()))
 
 
 def redact(text):
@@ -40,13 +45,16 @@ class Plan(object):
         self.secret = set()   # paths whose content never appears in a diff
         self.reload, self.start, self.enable, self.stop = [], [], [], []
         self.endpoints = []
+        self.sysctl = {}      # key -> value to set now
 
     @property
     def changed(self):
-        return bool(self.write or self.remove or self.reload or self.start or self.enable or self.stop)
+        return bool(self.write or self.remove or self.reload or self.start or self.enable or self.stop
+                    or self.sysctl)
 
     def actions(self):
         out = ["write %s" % p for p in sorted(self.write)] + ["remove %s" % p for p in self.remove]
+        out += ["sysctl %s=%s" % kv for kv in sorted(self.sysctl.items())]
         out += ["enable %s" % u for u in self.enable] + ["start %s" % u for u in self.start]
         out += ["reload %s" % u for u in self.reload] + ["stop and disable %s" % u for u in self.stop]
         return out
@@ -77,6 +85,8 @@ def _want_files(edge, ad):
         want[rh.CONFIG] = (rh.render(edge), 0o644)
     if edge.proxy:
         want[rs.CONFIG] = (rs.render(edge.proxy), 0o644)
+    if any(b.bind_address for b in edge.balancers) or (edge.proxy and edge.proxy.listen):
+        want[SYSCTL_FILE] = (SYSCTL_TEXT, 0o644)
     return want, pems
 
 
@@ -112,6 +122,14 @@ def plan(edge, ad):
             p.secret.add(path)
         if old != content:
             p.write[path] = (content, mode)
+    if SYSCTL_FILE not in want and ad.read(SYSCTL_FILE) is not None:
+        p.remove.append(SYSCTL_FILE)
+        p.old[SYSCTL_FILE] = ad.read(SYSCTL_FILE)
+    if SYSCTL_FILE in want:
+        for key, value in sorted(SYSCTL.items()):
+            live = ad.read("/proc/sys/" + key.replace(".", "/"))
+            if live is not None and live.strip() != value:
+                p.sysctl[key] = value
     for name in ad.listdir(rh.TLS_DIR):
         path = "%s/%s" % (rh.TLS_DIR, name)
         if path not in want:
@@ -145,6 +163,8 @@ def execute(p, ad, wait_s=30):
         ad.write(path, content, mode)
     for path in p.remove:
         ad.remove(path)
+    for key, value in sorted(p.sysctl.items()):
+        ad.must(["sysctl", "-q", "-w", "%s=%s" % (key, value)])
     if p.enable:
         ad.must(["systemctl", "enable"] + p.enable)
     for unit in p.reload:
