@@ -56,7 +56,7 @@ def _inside(root, path):
 def _apply_layer(fileobj, root):
     with tarfile.open(fileobj=fileobj, mode="r:*") as layer:
         for member in layer.getmembers():
-            name = os.path.normpath(member.name.lstrip("./") or ".")
+            name = os.path.normpath(_relative(member.name))
             if member.name.startswith("/") or name.split(os.sep)[0] == "..":
                 raise ImageError("layer member %r is outside the image root" % member.name)
             if name == ".":
@@ -77,16 +77,25 @@ def _apply_layer(fileobj, root):
             if os.path.lexists(target) and not (member.isdir() and os.path.isdir(target)):
                 _remove(target)
             if member.islnk():
-                link = os.path.normpath(member.linkname.lstrip("./"))
-                if link.split(os.sep)[0] == "..":
+                link = os.path.normpath(_relative(member.linkname))
+                if member.linkname.startswith("/") or link.split(os.sep)[0] == "..":
                     raise ImageError("hard link %r points outside the image" % member.name)
-                member = _copy_with(member, linkname=link)
+                member = _copy_with(member, name=name, linkname=link)
+            else:
+                member = _copy_with(member, name=name)
             layer.extract(member, root, set_attrs=True, numeric_owner=True)
+
+
+def _relative(name):
+    while name.startswith("./"):
+        name = name[2:]
+    return name or "."
 
 
 def _copy_with(member, **attrs):
     clone = tarfile.TarInfo(member.name)
-    for key in ("size", "mode", "uid", "gid", "mtime", "type", "linkname", "uname", "gname"):
+    for key in ("size", "mode", "uid", "gid", "mtime", "type", "linkname", "uname", "gname",
+                "offset", "offset_data", "pax_headers", "sparse"):
         setattr(clone, key, getattr(member, key))
     for key, value in attrs.items():
         setattr(clone, key, value)
