@@ -43,7 +43,11 @@ options:
     default: []
     suboptions:
       name: {description: Unique name., type: str, required: true}
-      mode: {description: V(http) (reverse proxy, TLS termination possible) or V(tcp) (layer 4)., type: str, choices: [tcp, http], default: http}
+      mode:
+        description: V(http) (reverse proxy, TLS termination possible) or V(tcp) (layer 4).
+        type: str
+        choices: [tcp, http]
+        default: http
       bind: {description: 'Where it listens: C(PORT), C(ADDRESS:PORT) or C(*:PORT).', type: str, required: true}
       certificate:
         description: Name of an azb_ca certificate pushed by the pki role; the frontend then speaks HTTPS (mode http only).
@@ -60,7 +64,10 @@ options:
           for O(load_balancers[].health.fall) checks in a row is out of rotation, and its sessions are shut.
         type: dict
         suboptions:
-          type: {description: V(http) (GET O(load_balancers[].health.path), 2xx/3xx) or V(tcp) (connect). Default follows the mode., type: str, choices: [tcp, http]}
+          type:
+            description: V(http) (GET O(load_balancers[].health.path), 2xx/3xx) or V(tcp) (connect); the default follows the mode.
+            type: str
+            choices: [tcp, http]
           path: {description: URL path of http checks., type: str, default: /}
           interval_ms: {description: Time between checks., type: int, default: 300}
           timeout_ms: {description: How long a check waits (at most the interval)., type: int, default: 300}
@@ -81,7 +88,11 @@ options:
     suboptions:
       port: {description: Port clients configure., type: int, default: 3128}
       listen: {description: Addresses it listens on (default all)., type: list, elements: str, default: []}
-      allow: {description: Zones (names from O(zones)) or CIDRs whose clients may use it; all others are refused., type: list, elements: str, required: true}
+      allow:
+        description: Zones (names from O(zones)) or CIDRs whose clients may use it; all others are refused.
+        type: list
+        elements: str
+        required: true
       deny_domains: {description: Domains (and their subdomains) refused to everyone., type: list, elements: str, default: []}
       dns: {description: Resolvers squid uses (default the box's)., type: list, elements: str, default: []}
   zones:
@@ -90,7 +101,7 @@ options:
     elements: dict
     default: []
 notes:
-  - The zones firewall must let clients reach the listening ports (a policy C(to: [self]) in C(azb_policies)).
+  - "The zones firewall must let clients reach the listening ports (a policy C(to: [self]) in C(azb_policies))."
 """
 
 EXAMPLES = r"""
