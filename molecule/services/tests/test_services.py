@@ -280,7 +280,7 @@ def test_catalog_service_runs_with_its_config_and_reports_status(host):
 
 
 def test_catalog_update_changes_the_running_version(host):
-    res, took = playbook("catalog.yml", *services_with([{"name": "hello", "version": "2.0"}]))
+    res, took = playbook("catalog.yml", "--tags", "services_catalog", *services_with([{"name": "hello", "version": "2.0"}]))
     assert res.returncode == 0, res.stdout[-3000:]
     figure("catalog update 1.0 -> 2.0: playbook %.1f s" % took)
     assert hello_version() == "2.0"
@@ -291,7 +291,7 @@ def test_catalog_update_changes_the_running_version(host):
 
 def test_catalog_refuses_a_service_the_tenant_does_not_authorize(host):
     before = host.check_output("ls -l --time-style=+%s /var/lib/azblink/artefacts /etc/systemd/system/azb-svc-hello.service")
-    res, _t = playbook("catalog.yml", "-e", "azb_tenant=globex",
+    res, _t = playbook("catalog.yml", "--tags", "services_catalog", "-e", "azb_tenant=globex",
                        *services_with([{"name": "hello", "version": "1.0"}]))
     assert res.returncode != 0
     assert "services[0].name: tenant 'globex' does not authorize 'hello'" in res.stdout, res.stdout[-3000:]
@@ -300,14 +300,14 @@ def test_catalog_refuses_a_service_the_tenant_does_not_authorize(host):
 
 
 def test_catalog_remove_stops_and_deletes_the_service(host):
-    res, _t = playbook("catalog.yml", *services_with([]))
+    res, _t = playbook("catalog.yml", "--tags", "services_catalog", *services_with([]))
     assert res.returncode == 0, res.stdout[-3000:]
     rc, _code, _body = curl("c3", HELLO + "/version")
     assert rc == 7, "still answering after removal (curl %d)" % rc
     assert "hello" not in status()
     assert not host.file("/etc/systemd/system/azb-svc-hello.service").exists
     # Back to the scenario's own state (1.0) for the reboot test.
-    res, _t = playbook("catalog.yml")
+    res, _t = playbook("catalog.yml", "--tags", "services_catalog")
     assert res.returncode == 0, res.stdout[-3000:]
     assert hello_version() == "1.0"
 
