@@ -64,13 +64,13 @@ class Step(object):
         for flag, what in ((self.enable, "enable"), (self.start, "start"), (self.restart, "restart"),
                            (self.stop, "stop and disable")):
             if flag:
-                out.append("%s: %s %s" % (self.name, what, self._unit()))
+                out.append("%s: %s %s" % (self.name, what, self.unit()))
         if self.uninstall:
             out.append("%s: apt-get remove %s" % (self.name, self.uninstall))
         out += ["%s: remove %s" % (self.name, p) for p in self.remove]
         return out
 
-    def _unit(self):
+    def unit(self):
         if self.svc is not None:
             return self.svc.entry.unit if self.svc.entry.kind == "deb" else ru.unit_name(self.name)
         return (self.old or {}).get("unit") or ru.unit_name(self.name)
@@ -217,7 +217,7 @@ def plan(desired, ad, check_mode=False):
 
 
 def _unit_of(step):
-    return step._unit()
+    return step.unit()
 
 
 def execute(p, ad, probe):

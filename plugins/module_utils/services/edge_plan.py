@@ -178,6 +178,9 @@ def execute(p, ad, wait_s=30):
 
 def plan_absent(ad):
     p = Plan()
+    if ad.read(SYSCTL_FILE) is not None:
+        p.remove.append(SYSCTL_FILE)
+        p.old[SYSCTL_FILE] = ad.read(SYSCTL_FILE)
     for unit, config in ((HAPROXY, rh.CONFIG), (SQUID, rs.CONFIG)):
         old = ad.read(config)
         if old and old.startswith(MANAGED):
