@@ -33,8 +33,9 @@ options:
     description:
       - V(present) converges; V(absent) stops the services and removes the configurations it wrote.
       - V(rendered) returns the configurations without touching or reading the box (no checker runs).
+      - V(gathered) only reports what runs (the fact C(azb_edge_status)).
     type: str
-    choices: [present, absent, rendered]
+    choices: [present, absent, rendered, gathered]
     default: present
   load_balancers:
     description: IP load balancers and reverse proxies (one haproxy frontend and backend each).
@@ -134,6 +135,14 @@ actions:
   type: list
   elements: str
   sample: ["write /etc/haproxy/haproxy.cfg", "reload haproxy.service"]
+ansible_facts:
+  description:
+    - C(azb_edge_status) (state gathered) - haproxy's own view of each balancer (frontend sessions; each
+      server's status UP/DOWN, last check, sessions, downtime) and whether haproxy and squid run.
+  returned: when state is gathered
+  type: dict
+  sample: {"azb_edge_status": {"haproxy": {"running": true, "balancers": {"web": {"servers": {"web1": {"status": "UP"}}}}},
+                               "squid": {"running": true}}}
 rendered:
   description: The configurations by path (TLS bundles are never returned).
   returned: when state is rendered or present
@@ -143,7 +152,7 @@ rendered:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
-from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model, edge_plan
+from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model, edge_plan, edge_status
 from ansible_collections.azblink.nfv.plugins.module_utils.services import render_haproxy, render_squid
 from ansible_collections.azblink.nfv.plugins.module_utils.services.adapter import Adapter, ServiceError
 from ansible_collections.azblink.nfv.plugins.module_utils.services.edge_spec import argument_spec
@@ -154,6 +163,8 @@ def main():
     state = module.params["state"]
     ad = Adapter(lambda argv, data=None: module.run_command(argv, data=data, binary_data=True))
 
+    if state == "gathered":
+        module.exit_json(changed=False, ansible_facts={"azb_edge_status": edge_status.gather(ad)})
     if state == "absent":
         p = edge_plan.plan_absent(ad)
     else:

@@ -238,6 +238,16 @@ def test_a_hung_backend_is_out_of_rotation_fast(host, backends):
     figure("recovered backend back in rotation after %.2f s" % (time.monotonic() - t0))
 
 
+def test_the_edge_status_fact_says_what_runs(host):
+    edge = status()["edge"]
+    servers = edge["haproxy"]["balancers"]["web"]["servers"]
+    figure("edge status fact, balancer web: %s" % json.dumps(servers, sort_keys=True))
+    assert edge["haproxy"]["running"] and edge["squid"]["running"]
+    assert set(servers) == {"web1", "web2"} and all(s["status"] == "UP" for s in servers.values())
+    assert all(s["sessions_total"] > 0 for s in servers.values())
+    assert edge["haproxy"]["balancers"]["echo"]["frontend"]["sessions_total"] >= 2
+
+
 # -- forward proxy ----------------------------------------------------------------------------------
 
 def access_log(host):
@@ -274,7 +284,7 @@ def test_catalog_service_runs_with_its_config_and_reports_status(host):
     assert wait_for(hello_version, 10) == "1.0"
     rc, code, body = curl("c3", HELLO + "/config/greeting.txt")
     assert (rc, code, body.strip()) == (0, "200", "hello from the catalog")
-    st = status()["hello"]
+    st = status()["services"]["hello"]
     figure("status fact: %s" % json.dumps(st, sort_keys=True))
     assert st["version"] == "1.0" and st["running"] and st["healthy"] and st["enabled"]
 
@@ -284,7 +294,7 @@ def test_catalog_update_changes_the_running_version(host):
     assert res.returncode == 0, res.stdout[-3000:]
     figure("catalog update 1.0 -> 2.0: playbook %.1f s" % took)
     assert hello_version() == "2.0"
-    st = status()["hello"]
+    st = status()["services"]["hello"]
     assert st["version"] == "2.0" and st["healthy"]
     assert not host.file("/var/lib/azblink/services/hello/rootfs-1.0").exists
 
@@ -304,7 +314,7 @@ def test_catalog_remove_stops_and_deletes_the_service(host):
     assert res.returncode == 0, res.stdout[-3000:]
     rc, _code, _body = curl("c3", HELLO + "/version")
     assert rc == 7, "still answering after removal (curl %d)" % rc
-    assert "hello" not in status()
+    assert "hello" not in status()["services"]
     assert not host.file("/etc/systemd/system/azb-svc-hello.service").exists
     # Back to the scenario's own state (1.0) for the reboot test.
     res, _t = playbook("catalog.yml", "--tags", "services_catalog")

@@ -44,7 +44,7 @@ PROXY = dict(
 
 def argument_spec():
     return dict(
-        state=dict(type="str", default="present", choices=["present", "absent", "rendered"]),
+        state=dict(type="str", default="present", choices=["present", "absent", "rendered", "gathered"]),
         load_balancers=dict(type="list", elements="dict", options=BALANCER, default=[]),
         forward_proxy=dict(type="dict", options=PROXY),
         zones=dict(type="list", elements="dict", default=[]),
