@@ -180,7 +180,7 @@ def main():
         if state == "rendered":
             module.exit_json(changed=False, rendered=rendered)
         try:
-            p = edge_plan.plan(edge, ad)
+            p = edge_plan.plan(edge, ad, module.check_mode)
         except ValidationError as exc:
             module.fail_json(msg=str(exc), path=exc.path)
         except ServiceError as exc:

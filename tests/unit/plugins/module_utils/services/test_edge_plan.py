@@ -125,3 +125,12 @@ def test_dropping_the_proxy_stops_squid_and_removes_only_our_config():
     box2.files["/etc/squid/squid.conf"] = "# the admin's own\nhttp_port 3128\n"
     p2 = edge_plan.plan(edge_model.build(dict(EDGE, forward_proxy=None)), box2)
     assert "squid.service" not in p2.stop and "/etc/squid/squid.conf" not in p2.remove
+
+
+def test_check_mode_on_a_box_without_the_tools_notes_instead_of_failing():
+    box = FakeBox()
+    box.binary = lambda name: None
+    p = edge_plan.plan(edge_model.build(EDGE), box, check_mode=True)
+    assert p.changed and any("haproxy is not installed yet" in a for a in p.actions())
+    with pytest.raises(ServiceError):
+        edge_plan.plan(edge_model.build(EDGE), box, check_mode=False)
