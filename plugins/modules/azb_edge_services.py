@@ -74,6 +74,14 @@ options:
           timeout_ms: {description: How long a check waits (at most the interval)., type: int, default: 300}
           fall: {description: Failed checks that take a server out., type: int, default: 2}
           rise: {description: Good checks that bring it back., type: int, default: 2}
+      clients:
+        description:
+          - Who may reach it, zone names (from O(zones)), CIDRs or V(any). Not used by haproxy itself; the
+            C(zones) role opens the listening port to them (with the C(inputs) hook), like the forward
+            proxy's O(forward_proxy.allow).
+        type: list
+        elements: str
+        default: []
       servers:
         description: The backends.
         type: list

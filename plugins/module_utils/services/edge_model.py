@@ -38,7 +38,9 @@ class Health(object):
 
 
 class Balancer(object):
-    def __init__(self, name, mode, bind_address, bind_port, certificate, balance, client_source, health, servers):
+    def __init__(self, name, mode, bind_address, bind_port, certificate, balance, client_source, health, servers,
+                 clients=None):
+        self.clients = clients or []
         self.name, self.mode = name, mode
         self.bind_address, self.bind_port = bind_address, bind_port
         self.certificate, self.balance, self.client_source = certificate, balance, client_source
@@ -46,7 +48,8 @@ class Balancer(object):
 
 
 class Proxy(object):
-    def __init__(self, listen, port, allow, deny_domains, dns):
+    def __init__(self, listen, port, allow, deny_domains, dns, allow_refs=None):
+        self.allow_refs = allow_refs or []   # as declared: zone names and CIDRs (the firewall opens these)
         self.listen, self.port, self.allow = listen, port, allow
         self.deny_domains, self.dns = deny_domains, dns
 
@@ -104,7 +107,7 @@ def _servers(items, path):
     return out
 
 
-def _balancer(b, i):
+def _balancer(b, i, znets):
     path = "load_balancers[%d]" % i
     if not isinstance(b, dict):
         raise ValidationError(path, "must be a dict")
@@ -125,7 +128,20 @@ def _balancer(b, i):
                               " use 'proxy' (PROXY protocol) for tcp")
     health = _health(b.get("health"), mode, path + ".health")
     servers = _servers(b.get("servers"), path + ".servers")
-    return Balancer(name, mode, addr, port, cert, balance, source, health, servers)
+    clients = [_source(ref, znets, "%s.clients[%d]" % (path, j), allow_any=True)
+               for j, ref in enumerate(f.list_of(b, "clients", path))]
+    return Balancer(name, mode, addr, port, cert, balance, source, health, servers, clients)
+
+
+def _source(ref, znets, path, allow_any=False):
+    """A zone name (kept as the name), a CIDR (normalised) or, where allowed, 'any'."""
+    if allow_any and ref == "any":
+        return ref
+    if isinstance(ref, str) and f.NAME_RE.match(ref):
+        if ref not in znets:
+            raise ValidationError(path, "unknown zone %r" % ref)
+        return ref
+    return str(f.network(ref, path))
 
 
 def _zone_networks(zones):
@@ -142,7 +158,7 @@ def _proxy(p, zones):
         raise ValidationError(path, "must be a dict")
     port = f.port(f.get(p, "port", 3128), path + ".port")
     listen = [str(f.ip(a, "%s.listen[%d]" % (path, i))) for i, a in enumerate(f.list_of(p, "listen", path))]
-    allow = []
+    allow, refs_out = [], []
     znets = _zone_networks(zones)
     refs = f.list_of(p, "allow", path)
     if not refs:
@@ -155,8 +171,10 @@ def _proxy(p, zones):
             if not znets[ref]:
                 raise ValidationError(rp, "zone %r has no address" % ref)
             allow += znets[ref]
+            refs_out.append(ref)
         else:
             allow.append(str(f.network(ref, rp)))
+            refs_out.append(allow[-1])
     denied = []
     for i, d in enumerate(f.list_of(p, "deny_domains", path)):
         if not isinstance(d, str) or not DOMAIN_RE.match(d):
@@ -164,7 +182,7 @@ def _proxy(p, zones):
         denied.append("." + d.lstrip(".").lower())
     f.unique(denied, lambda d: d, path + ".deny_domains", "domain")
     dns = [str(f.ip(a, "%s.dns[%d]" % (path, i))) for i, a in enumerate(f.list_of(p, "dns", path))]
-    return Proxy(listen, port, sorted(set(allow), key=allow.index), denied, dns)
+    return Proxy(listen, port, sorted(set(allow), key=allow.index), denied, dns, refs_out)
 
 
 def _overlap(addr_a, port_a, addr_b, port_b):
@@ -176,7 +194,8 @@ def build(params):
     items = params.get("load_balancers") or []
     if not isinstance(items, list):
         raise ValidationError("load_balancers", "must be a list")
-    balancers = [_balancer(b, i) for i, b in enumerate(items)]
+    znets = _zone_networks(params.get("zones"))
+    balancers = [_balancer(b, i, znets) for i, b in enumerate(items)]
     f.unique(balancers, lambda b: b.name, "load_balancers", "name")
     for i, b in enumerate(balancers):
         for j, other in enumerate(balancers[:i]):

@@ -31,6 +31,7 @@ BALANCER = dict(
     client_source=dict(type="str", choices=["none", "forwarded", "proxy"]),
     health=dict(type="dict", options=HEALTH),
     servers=dict(type="list", elements="dict", options=SERVER, required=True),
+    clients=dict(type="list", elements="str", default=[]),
 )
 
 PROXY = dict(

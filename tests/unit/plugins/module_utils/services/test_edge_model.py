@@ -42,6 +42,10 @@ BAD = [
     ("check interval too short", "load_balancers.0.health.interval_ms", 5, "load_balancers[0].health.interval_ms",
      "out of range"),
     ("fall zero", "load_balancers.0.health.fall", 0, "load_balancers[0].health.fall", "out of range"),
+    ("balancer client from an unknown zone", "load_balancers.0.clients", ["office", "sales"],
+     "load_balancers[0].clients[1]", "unknown zone"),
+    ("balancer client a bad CIDR", "load_balancers.0.clients", ["10.0.0.0/99"], "load_balancers[0].clients[0]",
+     "not a valid"),
     ("proxy allows nobody", "forward_proxy.allow", [], "forward_proxy.allow", "required"),
     ("proxy allows an unknown zone", "forward_proxy.allow.0", "sales", "forward_proxy.allow[0]", "unknown zone"),
     ("proxy allows a bad CIDR", "forward_proxy.allow.1", "10.9.0.0/33", "forward_proxy.allow[1]", "not a valid"),
@@ -72,6 +76,12 @@ def test_good_input_builds_with_mode_defaults(edge):
     assert secure.certificate == "www"
     assert e.proxy.allow == ["10.3.0.0/24", "10.9.0.0/24"]
     assert e.proxy.deny_domains == [".blocked.test"]
+    assert e.proxy.allow_refs == ["office", "10.9.0.0/24"]
+
+
+def test_balancer_clients_keep_zone_names_and_any(edge):
+    edge["load_balancers"][0]["clients"] = ["office", "any", "192.0.2.7"]
+    assert edge_model.build(edge).balancers[0].clients == ["office", "any", "192.0.2.7/32"]
 
 
 def test_same_port_on_different_addresses_is_fine(edge):
