@@ -110,7 +110,8 @@ options:
     elements: dict
     default: []
 notes:
-  - "The zones firewall must let clients reach the listening ports (a policy C(to: [self]) in C(azb_policies))."
+  - The C(zones) role opens each listener to O(load_balancers[].clients) and the proxy to
+    O(forward_proxy.allow) (its inputs hook); other openings go in C(azb_box_inputs).
 """
 
 EXAMPLES = r"""

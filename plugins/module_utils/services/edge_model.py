@@ -148,7 +148,9 @@ def _zone_networks(zones):
     out = {}
     for z in zones or []:
         if isinstance(z, dict) and z.get("name"):
-            out[z["name"]] = [str(f.iface_addr(a, "zones").network) for a in (z.get("address") or [])]
+            addrs = z.get("address") or []
+            addrs = [addrs] if isinstance(addrs, str) else addrs   # a string or a list, like azb_zones
+            out[z["name"]] = [str(f.iface_addr(a, "zones").network) for a in addrs]
     return out
 
 
