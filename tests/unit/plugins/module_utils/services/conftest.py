@@ -8,8 +8,8 @@ from tests.unit import docpath
 EDGE = {
     "zones": [{"name": "office", "address": ["10.3.0.1/24"]}, {"name": "dev", "address": ["10.4.0.1/24"]}],
     "load_balancers": [
-        {"name": "web", "bind": "10.3.0.1:8080", "health": {"path": "/health", "interval_ms": 300,
-                                                             "timeout_ms": 300, "fall": 2, "rise": 2},
+        {"name": "web", "bind": "10.3.0.1:8080",
+         "health": {"path": "/health", "interval_ms": 300, "timeout_ms": 300, "fall": 2, "rise": 2},
          "servers": [{"name": "web1", "address": "10.2.0.11", "port": 8000},
                      {"name": "web2", "address": "10.2.0.12", "port": 8000}]},
         {"name": "secure", "bind": "10.3.0.1:8443", "certificate": "www",
