@@ -78,7 +78,8 @@ def render(edge, tls_dir=TLS_DIR):
         lines += _health(b)
         for s in b.servers:
             addr = "[%s]" % s.address if ":" in s.address else s.address
-            extra = " send-proxy-v2" if b.client_source == "proxy" else ""
+            # A server that expects the PROXY header expects it on the health checks' connections too.
+            extra = " send-proxy-v2 check-send-proxy" if b.client_source == "proxy" else ""
             lines.append("    server %s %s:%d%s" % (s.name, addr, s.port, extra))
         lines.append("")
     return "\n".join(lines) + "\n"

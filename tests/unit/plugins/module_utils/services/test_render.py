@@ -14,7 +14,7 @@ def test_haproxy_frontends_backends_and_checks():
     assert text.startswith(render_haproxy.HEADER)
     assert "bind 10.3.0.1:8080" in got and "option forwardfor" in got
     assert "bind 10.3.0.1:8443 ssl crt /etc/azblink/services/tls/www.pem" in got
-    assert "bind :9000" in got and "server e1 10.2.0.11:9100 send-proxy-v2" in got
+    assert "bind :9000" in got and "server e1 10.2.0.11:9100 send-proxy-v2 check-send-proxy" in got
     assert "option httpchk GET /health" in got and "timeout check 300ms" in got
     assert ("default-server check inter 300ms fastinter 300ms downinter 300ms fall 2 rise 2"
             " on-marked-down shutdown-sessions") in got
