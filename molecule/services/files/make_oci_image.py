@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build a tiny OCI image tarball (an OCI layout) for the catalog scenario: the static busybox of the
 controller serving /srv over HTTP, /srv/version saying which version runs.
 

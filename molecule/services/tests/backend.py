@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A lab backend for the load balancer tests, run in a client namespace.
 
 HTTP on 8000: /health -> 200; anything else -> "NAME xff=<X-Forwarded-For>".
