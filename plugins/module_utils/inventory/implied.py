@@ -17,6 +17,7 @@ __metaclass__ = type
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
+from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model
 from ansible_collections.azblink.nfv.plugins.module_utils.vm.profiles import PROFILES
 
 
@@ -52,9 +53,31 @@ def vpn_inputs(view):
     return out
 
 
+def services_inputs(view):
+    """The edge services' listeners, open to their clients: each load balancer to its ``clients``,
+    the forward proxy to its ``allow`` list (zones and CIDRs)."""
+    lbs = view.box.get("azb_load_balancers") or []
+    proxy = view.box.get("azb_forward_proxy") or None
+    if not lbs and not proxy:
+        return []
+    try:
+        edge = edge_model.build({"load_balancers": lbs, "forward_proxy": proxy,
+                                 "zones": view.box.get("azb_zones") or []})
+    except ValidationError as exc:
+        # The module's field paths, as the inventory names them (load_balancers -> azb_load_balancers).
+        raise ValidationError("azb_" + exc.path, exc.reason)
+    out = [{"name": "lb-%s" % b.name, "from": list(b.clients), "proto": "tcp", "ports": [str(b.bind_port)]}
+           for b in edge.balancers if b.clients]
+    if edge.proxy:
+        out.append({"name": "forward-proxy", "from": list(edge.proxy.allow_refs), "proto": "tcp",
+                    "ports": [str(edge.proxy.port)]})
+    return out
+
+
 # domain -> function(view) -> [azb_zone input]; the routing and HA domains join here.
 INPUT_DOMAINS = (
     ("vpn", vpn_inputs),
+    ("services", services_inputs),
 )
 
 
