@@ -12,7 +12,7 @@ import signal
 import time
 
 from . import system
-from .topology import MGMT_BRIDGE, MGMT_PREFIX, Appliance
+from .topology import CABLE_PREFIX, MGMT_BRIDGE, MGMT_PREFIX, Appliance
 
 GUEST_MOUNT = "/var/lib/azblink/lab-guest"
 # What an NFV host needs from its container: network administration, taps, qemu, libvirt.
@@ -159,7 +159,7 @@ def power_off_network(app: Appliance) -> None:
     links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
     for link in links:
         name = link["ifname"]
-        if name in CABLED or name.startswith(CLIENT_PORT_PREFIX):
+        if name in CABLED or name.startswith((CLIENT_PORT_PREFIX, CABLE_PREFIX)):
             system.ip(app.netns, "link", "set", name, "nomaster", check=False)
             system.ip(app.netns, "addr", "flush", "dev", name, check=False)
             if name != "lo":

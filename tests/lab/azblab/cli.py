@@ -7,6 +7,8 @@
   restart NAME               reboot an appliance (halt its container, boot it again)
   client add|del ...         a client host plugged into a bridge of an appliance
   fault link|blackhole ...   ISP faults
+  link add|del|cut|restore lab-aX lab-aY   a point-to-point cable between two appliances (198.19.0.0/16)
+  legacy add|del lab-aX [--key K]          a RIPv2-only legacy router (FRR ripd) cabled to lab-aX
 """
 from __future__ import annotations
 
@@ -18,7 +20,10 @@ import subprocess
 import sys
 import time
 
-from . import appliance, image, system, world
+from . import appliance, image, legacy, links, system, world
+from .topology import legacy as topo_legacy
+from .topology import link as topo_link
+from .topology import links_of
 from .topology import (INET_DNS, INET_NS, INET_PING_TARGETS, INET_WEB, MAX_APPLIANCES, MGMT_BRIDGE,
                        appliance as topo_appliance)
 
@@ -125,6 +130,10 @@ def write_inventory(path: str, apps, key: str, image_name: str) -> None:
 
 
 def _delete_appliance_netns(app) -> None:
+    # Its cables and legacy router go with it (a cable's wire namespace holds both ends).
+    for lk in links_of(app.index, system.netns_list()):
+        links.delete(lk)
+    legacy.delete(topo_legacy(app.index))
     for c in _clients():
         if c["appliance"] == app.index:
             system.delete_netns(c["netns"])
@@ -224,6 +233,32 @@ def cmd_fault(args) -> None:
     system.log(f"{args.kind} fault {'on' if on else 'off'} for {isp.netns}")
 
 
+def cmd_link(args) -> None:
+    a, b = _by_name(args.a), _by_name(args.b)
+    lk = topo_link(a.index, b.index)
+    if args.action == "add":
+        low, high = (a, b) if a.index == lk.low else (b, a)
+        links.add(lk, low, high)
+        print(json.dumps({low.name: {"interface": lk.low_ifname, "address": lk.low_address},
+                          high.name: {"interface": lk.high_ifname, "address": lk.high_address}}))
+    elif args.action == "del":
+        links.delete(lk)
+    else:
+        links.cut(lk, args.action == "cut")
+        system.log(f"cable {a.name}-{b.name} {'cut' if args.action == 'cut' else 'restored'}")
+
+
+def cmd_legacy(args) -> None:
+    app = _by_name(args.appliance)
+    lg = topo_legacy(app.index)
+    if args.action == "add":
+        legacy.add(lg, app, args.key)
+        print(json.dumps({"netns": lg.netns, "address": lg.address, "appliance_address": lg.appliance_address,
+                          "lans": list(lg.lans)}))
+    else:
+        legacy.delete(lg)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(prog="azblab", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -252,6 +287,14 @@ def main(argv=None) -> None:
     p.add_argument("appliance")
     p.add_argument("isp", type=int, choices=(1, 2))
     p.add_argument("state", choices=("on", "off"))
+    p = sub.add_parser("link")
+    p.add_argument("action", choices=("add", "del", "cut", "restore"))
+    p.add_argument("a")
+    p.add_argument("b")
+    p = sub.add_parser("legacy")
+    p.add_argument("action", choices=("add", "del"))
+    p.add_argument("appliance")
+    p.add_argument("--key", help="RIP MD5 key the legacy router signs and expects")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         system.die("the lab needs root (namespaces, nspawn, mounts)")
@@ -261,11 +304,11 @@ def main(argv=None) -> None:
     # One lab command at a time on this machine: parallel scenarios share the world they build.
     lock = open(os.path.join(system.RUN_DIR, "lab.lock"), "w")  # noqa: SIM115 (held until exit)
     # `client` too: clients.json is read, changed and written back by parallel scenarios.
-    if args.cmd in ("up", "down", "restart", "client"):
+    if args.cmd in ("up", "down", "restart", "client", "link", "legacy"):
         fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
-         "client": cmd_client, "fault": cmd_fault}[args.cmd](args)
+         "client": cmd_client, "fault": cmd_fault, "link": cmd_link, "legacy": cmd_legacy}[args.cmd](args)
     except (RuntimeError, subprocess.SubprocessError) as exc:
         system.die(str(exc))
 
