@@ -118,11 +118,6 @@ class Adapter(object):
     def reload_config(self):
         self._ok(["python3", RELOAD, "--reload", CONF], "frr-reload.py --reload")
 
-    def reload_daemons(self):
-        """watchfrr starts newly enabled daemons and stops disabled ones (the others keep running),
-        then frr-reload.py applies the configuration."""
-        self._ok(["systemctl", "reload", UNIT], "systemctl reload frr")
-
     def start(self):
         self._ok(["systemctl", "restart", UNIT], "systemctl restart frr")
 

@@ -43,10 +43,8 @@ class Plan(object):
             out.append("write %s" % DAEMONS)
         if self.conf_change:
             out.append("write %s" % CONF)
-        if not self.active:
-            out.append("start frr")
-        elif self.daemons_change:
-            out.append("reload frr (daemons) and frr-reload.py")
+        if not self.active or self.daemons_change:
+            out.append("(re)start frr with its daemons")
         elif self.conf_change or self.live_delete or self.live_add:
             out.append("frr-reload.py --reload: -%d +%d lines"
                        % (len(self.live_delete), len(self.live_add)))
@@ -86,10 +84,9 @@ def execute(p, ad):
         ad.write(DAEMONS, p.daemons_new, 0o640)
     if p.conf_change:
         ad.write(CONF, p.conf_new, 0o640)
-    if not p.active:
+    if not p.active or p.daemons_change:
+        # Only on the first apply and on removal: the daemon set is constant in between.
         ad.start()
-    elif p.daemons_change:
-        ad.reload_daemons()
     elif p.conf_change or p.live_delete or p.live_add:
         ad.reload_config()
     if not p.enabled:
@@ -105,4 +102,4 @@ def absent_conf(hostname):
 
 
 def absent_daemons():
-    return render.daemons_file(EMPTY)
+    return render.daemons_file(None)

@@ -13,8 +13,6 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.azblink.nfv.plugins.module_utils.routing import model as m
-
 FRR_DAEMONS = ("bgpd", "ospfd", "ospf6d", "ripd", "ripngd", "isisd", "pimd", "pim6d", "ldpd", "nhrpd",
                "eigrpd", "babeld", "sharpd", "pbrd", "bfdd", "fabricd", "vrrpd", "pathd")
 MASK = "********"
@@ -225,9 +223,16 @@ def frr_conf(site, hostname=None, masked=False):
     return mask(text) if masked else text
 
 
+# Every daemon a routing intent may need runs from the first apply on, whether configured or not:
+# starting one later means restarting watchfrr, which systemd (cgroup v2) takes for the end of
+# frr.service, stopping every daemon. A daemon with no configuration sends nothing.
+MANAGED_DAEMONS = ("ospfd", "ripd", "pimd", "bfdd", "staticd")
+
+
 def daemons_file(site):
-    """/etc/frr/daemons: which daemons watchfrr runs, and their options (vty on localhost only)."""
-    need = m.daemons(site)
+    """/etc/frr/daemons: which daemons watchfrr runs, and their options (vty on localhost only).
+    ``None`` (state absent) turns them all off."""
+    need = set(MANAGED_DAEMONS) if site is not None else set()
     lines = ["# Managed by azblink.nfv azb_routing: which FRR daemons run.", ""]
     lines += ["%s=%s" % (d, "yes" if d in need else "no") for d in FRR_DAEMONS]
     lines += ["", "vtysh_enable=yes", 'zebra_options="  -A 127.0.0.1 -s 90000000"']
