@@ -107,6 +107,15 @@ options:
     type: dict
     suboptions:
       router_id: {description: Router id (default O(router_id))., type: str}
+      spf_throttle:
+        description:
+          - SPF scheduling in milliseconds (FRR's traditional default is 200, 1000, 10000); a short
+            delay lets a reroute follow a BFD detection at once.
+        type: dict
+        suboptions:
+          delay: {description: From a topology change to the SPF run., type: int, required: true}
+          initial_hold: {description: Minimum time between two runs., type: int, required: true}
+          max_hold: {description: Maximum time between two runs under churn., type: int, required: true}
       areas:
         description: Areas other than the backbone (which always exists), and their type.
         type: list

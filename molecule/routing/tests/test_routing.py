@@ -28,7 +28,6 @@ KEY = "/var/lib/azblink-lab/ssh/id_ed25519"
 PY = os.path.join(REPO, ".venv/bin/python")
 TTL_DIRECT, TTL_VIA_ONE = 62, 61
 
-testinfra_hosts = ["ansible://" + A]  # the tests drive the ring themselves: run them once
 
 
 def mgmt(name):
@@ -211,8 +210,9 @@ def _ansible_module(host, args, check=False):
     inv = os.environ.get("MOLECULE_INVENTORY_FILE") or os.path.join(
         os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory", "ansible_inventory.yml")
     argv = [os.path.join(REPO, ".venv/bin/ansible"), host, "-i", inv, "-m", "azblink.nfv.azb_routing",
-            "-a", json.dumps(args), "-o"] + (["--check"] if check else [])
-    res = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, cwd=REPO)
+            "-a", json.dumps(args)] + (["--check"] if check else [])
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_DEPRECATION_WARNINGS="0")
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, cwd=REPO, env=env)
     mt = re.search(r"=> (\{.*\})\s*$", res.stdout, re.S)
     return json.loads(mt.group(1)) if mt else {"failed": True, "msg": res.stdout + res.stderr}
 
@@ -267,9 +267,10 @@ def test_bad_input_is_refused_before_anything_changes(path, extra):
 def test_after_a_reboot_routes_and_neighbours_come_back_without_ansible():
     t0 = time.time()
     lab("restart", A)
-    got, secs = wait_until(lambda: set(full_neighbours(A)) >= {"10.255.0.18", "10.255.0.19"}, 90, 1)
+    got, _secs = wait_until(lambda: set(full_neighbours(A)) >= {"10.255.0.18", "10.255.0.19"}, 90, 1)
+    t_nbr = time.time() - t0
     assert got, "A's OSPF neighbours did not come back after the reboot"
-    ttl, secs2 = wait_until(lambda: ping_ttl(A, CLIENT_IP[C]), 60, 1)
-    print("A rebooted: neighbours Full %.1fs, A->C client traffic %.1fs after the restart command"
-          % (time.time() - t0 - secs2 + secs2, time.time() - t0))
+    ttl, _secs = wait_until(lambda: ping_ttl(A, CLIENT_IP[C]), 60, 1)
+    print("A rebooted: OSPF neighbours Full %.1fs, A->C client traffic %.1fs after the restart command"
+          % (t_nbr, time.time() - t0))
     assert ttl == TTL_DIRECT, ttl

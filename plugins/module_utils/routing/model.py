@@ -280,7 +280,14 @@ def _ospf(o, router_id, names, prefix_lists):
             "auth": _auth(it.get("authentication"), _p(path, "authentication"), "ospf"),
             "bfd": bool(it.get("bfd")), "bfd_profile": it.get("bfd_profile"), "path": path,
         })
-    return {"router_id": rid, "areas": areas, "interfaces": ifaces,
+    spf = None
+    if o.get("spf_throttle"):
+        t = o["spf_throttle"]
+        spf = tuple(f.integer(t.get(k), "ospf.spf_throttle.%s" % k, 0, 600000)
+                    for k in ("delay", "initial_hold", "max_hold"))
+        if spf[1] > spf[2]:
+            raise ValidationError("ospf.spf_throttle.initial_hold", "%d exceeds max_hold %d" % (spf[1], spf[2]))
+    return {"router_id": rid, "areas": areas, "interfaces": ifaces, "spf": spf,
             "redistribute": _redistribute(o.get("redistribute"), "ospf.redistribute", "ospf", names,
                                           prefix_lists)}
 

@@ -176,6 +176,8 @@ def frr_conf(site, hostname=None, masked=False):
     if ospf:
         out += ["router ospf", " ospf router-id %s" % ospf["router_id"]]
         out += [_redist_line("ospf", r) for r in ospf["redistribute"]]
+        if ospf.get("spf"):
+            out.append(" timers throttle spf %d %d %d" % ospf["spf"])
         for aid in sorted(ospf["areas"]):
             if ospf["areas"][aid] != "normal":
                 out.append(" area %s %s" % (aid, ospf["areas"][aid]))
@@ -226,7 +228,8 @@ def frr_conf(site, hostname=None, masked=False):
 # Every daemon a routing intent may need runs from the first apply on, whether configured or not:
 # starting one later means restarting watchfrr, which systemd (cgroup v2) takes for the end of
 # frr.service, stopping every daemon. A daemon with no configuration sends nothing.
-MANAGED_DAEMONS = ("ospfd", "ripd", "pimd", "bfdd", "staticd")
+# (zebra and staticd always run.)
+MANAGED_DAEMONS = ("ospfd", "ripd", "pimd", "bfdd")
 
 
 def daemons_file(site):

@@ -88,6 +88,11 @@ ARGS = dict(
     )),
     ospf=dict(type="dict", options=dict(
         router_id=dict(type="str"),
+        spf_throttle=dict(type="dict", options=dict(
+            delay=dict(type="int", required=True),
+            initial_hold=dict(type="int", required=True),
+            max_hold=dict(type="int", required=True),
+        )),
         areas=dict(type="list", elements="dict", default=[], options=dict(
             id=dict(type="str", required=True),
             type=dict(type="str", choices=["normal", "stub", "nssa"], default="normal"),
