@@ -211,7 +211,8 @@ def _ansible_module(host, args, check=False):
         os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory", "ansible_inventory.yml")
     argv = [os.path.join(REPO, ".venv/bin/ansible"), host, "-i", inv, "-m", "azblink.nfv.azb_routing",
             "-a", json.dumps(args)] + (["--check"] if check else [])
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_DEPRECATION_WARNINGS="0")
+    env = dict(os.environ, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_DEPRECATION_WARNINGS="0")
     res = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, cwd=REPO, env=env)
     mt = re.search(r"=> (\{.*\})\s*$", res.stdout, re.S)
     return json.loads(mt.group(1)) if mt else {"failed": True, "msg": res.stdout + res.stderr}
