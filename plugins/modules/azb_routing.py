@@ -109,8 +109,8 @@ options:
       router_id: {description: Router id (default O(router_id))., type: str}
       spf_throttle:
         description:
-          - SPF scheduling in milliseconds (FRR's traditional default is 200, 1000, 10000); a short
-            delay lets a reroute follow a BFD detection at once.
+          - SPF scheduling in milliseconds (FRR's default is 0, 50, 5000 - an SPF runs at once after
+            the first change, then backs off under churn).
         type: dict
         suboptions:
           delay: {description: From a topology change to the SPF run., type: int, required: true}

@@ -16,6 +16,7 @@ import re
 FRR_DAEMONS = ("bgpd", "ospfd", "ospf6d", "ripd", "ripngd", "isisd", "pimd", "pim6d", "ldpd", "nhrpd",
                "eigrpd", "babeld", "sharpd", "pbrd", "bfdd", "fabricd", "vrrpd", "pathd")
 MASK = "********"
+SPF_DEFAULT = (0, 50, 5000)  # FRR 8.4's own, left out of its running config
 # Every line that carries a secret, whoever wrote it: the secret is the last word.
 _SECRET_LINE = re.compile(r"^(\s*(?:key-string|ip ospf authentication-key|ip ospf message-digest-key \d+ md5"
                           r"|ip rip authentication string))\s+\S+\s*$", re.M)
@@ -176,7 +177,7 @@ def frr_conf(site, hostname=None, masked=False):
     if ospf:
         out += ["router ospf", " ospf router-id %s" % ospf["router_id"]]
         out += [_redist_line("ospf", r) for r in ospf["redistribute"]]
-        if ospf.get("spf"):
+        if ospf.get("spf") and ospf["spf"] != SPF_DEFAULT:
             out.append(" timers throttle spf %d %d %d" % ospf["spf"])
         for aid in sorted(ospf["areas"]):
             if ospf["areas"][aid] != "normal":

@@ -15,7 +15,7 @@ GOOD = {
                       {"prefix": "10.98.0.0/16", "via": "198.19.17.74", "distance": 200, "table": 100}],
     "prefix_lists": [{"name": "legacy-in", "entries": [{"prefix": "172.16.0.0/12", "le": 24}]}],
     "ospf": {"areas": [{"id": "1", "type": "stub"}],
-             "spf_throttle": {"delay": 0, "initial_hold": 50, "max_hold": 5000},
+             "spf_throttle": {"delay": 10, "initial_hold": 100, "max_hold": 5000},
              "interfaces": [{"zone": "office"},
                             {"link": "to-b", "bfd": True, "bfd_profile": "fast", "hello_interval": 1,
                              "dead_interval": 4, "authentication": {"mode": "md5", "key": "s3cret"}},

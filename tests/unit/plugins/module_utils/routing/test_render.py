@@ -49,7 +49,7 @@ def test_router_ospf(conf):
         " ospf router-id 10.255.0.17",
         " redistribute connected route-map AZB-OSPF-CONNECTED",
         " redistribute rip metric-type 1",
-        " timers throttle spf 0 50 5000",
+        " timers throttle spf 10 100 5000",
         " area 0.0.0.1 stub",
     ]
 
@@ -81,6 +81,11 @@ def test_bfd_leaves_frr_defaults_out(conf):
     assert block(conf, "bfd") == [" profile fast", "  receive-interval 100", "  transmit-interval 100",
                                   " exit", " !", " peer 198.19.17.74 interface lk-a18", "  profile fast",
                                   " exit", " !"]
+
+
+def test_spf_throttle_at_frr_defaults_is_left_out(good):
+    good["ospf"]["spf_throttle"] = {"delay": 0, "initial_hold": 50, "max_hold": 5000}
+    assert "timers throttle" not in render.frr_conf(model.build(good))
 
 
 def test_masked_output_has_no_key(good):
