@@ -75,6 +75,9 @@ class Names(object):
         if value not in table:
             raise ValidationError(where, "unknown %s %r (known: %s)"
                                   % (kind, value, ", ".join(sorted(table)) or "none"))
+        if not table[value]["interface"]:
+            raise ValidationError(where, "zone %r has no bridge or interface to run on (name the tunnel)"
+                                  % value)
         return table[value]["interface"]
 
     def is_zone_iface(self, ifname):
@@ -86,12 +89,13 @@ def _zones(raw):
     for i, z in enumerate(raw or []):
         path = _p("zones", i)
         name = f.name(f.need(z, "name", path), _p(path, "name"))
+        # The zone's layer-3 interface: its bridge, else its first port (a bridgeless tunnel zone
+        # whose interfaces come from the vpn role has none: routing cannot name it).
         iface = z.get("bridge") or (z.get("interfaces") or [None])[0]
-        if not iface:
-            raise ValidationError(_p(path, "bridge"), "a zone needs a bridge or an interface")
-        nets = [f.iface_addr(a, _p(path, "address", j)).network
-                for j, a in enumerate(f.list_of(z, "address", path))]
-        zones[name] = {"interface": f.ifname(iface, _p(path, "bridge")), "networks": nets}
+        addrs = z.get("address") or []
+        addrs = [addrs] if isinstance(addrs, str) else addrs
+        nets = [f.iface_addr(a, _p(path, "address", j)).network for j, a in enumerate(addrs)]
+        zones[name] = {"interface": f.ifname(iface, _p(path, "bridge")) if iface else None, "networks": nets}
     return zones
 
 
