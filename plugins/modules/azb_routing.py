@@ -18,8 +18,9 @@ description:
     BFD on an interface without OSPF, PIM without a rendezvous point, ...); errors name the field path.
   - The rendered configuration then passes FRR's own parser (C(vtysh --dryrun)) before anything changes,
     and is applied the FRR way, by C(frr-reload.py), which changes only the lines that differ, so a
-    protocol the change does not touch keeps its adjacencies. Newly needed daemons are started by
-    C(watchfrr) without restarting the others.
+    protocol the change does not touch keeps its adjacencies. The routing daemons (ospfd, ripd, pimd,
+    bfdd) are enabled together on the first apply, when FRR is (re)started; later changes never
+    restart FRR (unconfigured daemons send nothing).
   - Live state is the truth - the running daemons are compared with the rendered text by
     C(frr-reload.py --test), so changes made with vtysh behind Ansible's back are reported and undone.
   - FRR (enabled) reads the same file at boot, so routing comes back after a reboot without Ansible.
