@@ -27,6 +27,9 @@ import time
 
 import yaml
 
+from tests.lab.azblab import links as lab_links
+from tests.lab.azblab import topology as lab_topology
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv", "bin", "python")
 BIN = os.path.join(REPO, ".venv", "bin")
@@ -98,12 +101,13 @@ def bfd_up(name):
 def reroute_once(a, b):
     """Seconds from the silent cut of a-b to the first reply from b's client via the third box."""
     pinger = subprocess.Popen(["ip", "netns", "exec", CLIENT[a][0], "ping", "-n", "-D", "-i", "0.01", "-W", "1",
-                               "-w", "10", CLIENT[b][1]], stdout=subprocess.PIPE, text=True)
+                               "-w", "12", CLIENT[b][1]], stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)
+    cable = lab_topology.link(int(a.rsplit("a", 1)[1]), int(b.rsplit("a", 1)[1]))
     t_cut = time.time()
-    lab("link", "cut", a, b)
+    lab_links.cut(cable, True)  # in-process: the cut lands at t_cut, no interpreter start in between
     out = pinger.communicate(timeout=30)[0]
-    lab("link", "restore", a, b)
+    lab_links.cut(cable, False)
     for line in out.splitlines():
         mt = re.match(r"\[(\d+\.\d+)\].*ttl=(\d+)", line)
         if mt and float(mt.group(1)) > t_cut and int(mt.group(2)) == TTL_DETOUR:

@@ -17,6 +17,9 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../..")))
+sys.path.insert(0, REPO)
+from tests.lab.azblab import links as lab_links  # noqa: E402 (the lab's own cut, timed in-process)
+from tests.lab.azblab import topology as lab_topology  # noqa: E402
 with open(os.path.join(HERE, "..", "vars.yml")) as fh:
     VARS = yaml.safe_load(fh)
 A, B, C = "lab-a17", "lab-a18", "lab-a19"
@@ -164,22 +167,28 @@ def _reroute(src, dst, a, b):
     the cut to the first reply that came back another way, and that reply's TTL."""
     assert ping_ttl(src, CLIENT_IP[dst]) == TTL_DIRECT
     pinger = subprocess.Popen(["ip", "netns", "exec", CLIENT[src], "ping", "-n", "-D", "-i", "0.01", "-W", "1",
-                               "-w", "12", CLIENT_IP[dst]], stdout=subprocess.PIPE, text=True)
+                               "-w", "15", CLIENT_IP[dst]], stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)
+    cable = lab_topology.link(int(a.rsplit("a", 1)[1]), int(b.rsplit("a", 1)[1]))
     t_cut = time.time()
-    lab("link", "cut", a, b)
+    lab_links.cut(cable, True)
     out = pinger.communicate(timeout=30)[0]
     first = None
+    ttls = {}
     for line in out.splitlines():
         mt = re.match(r"\[(\d+\.\d+)\].*ttl=(\d+)", line)
-        if mt and float(mt.group(1)) > t_cut and int(mt.group(2)) == TTL_VIA_ONE:
+        if not mt:
+            continue
+        after = float(mt.group(1)) > t_cut
+        ttls[(after, int(mt.group(2)))] = ttls.get((after, int(mt.group(2))), 0) + 1
+        if after and int(mt.group(2)) == TTL_VIA_ONE and first is None:
             first = (float(mt.group(1)) - t_cut, int(mt.group(2)))
-            break
+    print("replies by (after the cut, ttl): %s" % ttls)
     return first
 
 
 def _restore(src, dst, a, b):
-    lab("link", "restore", a, b)
+    lab_links.cut(lab_topology.link(int(a.rsplit("a", 1)[1]), int(b.rsplit("a", 1)[1])), False)
     ttl, secs = wait_until(lambda: ping_ttl(src, CLIENT_IP[dst]) == TTL_DIRECT, 30, 0.5)
     print("cable %s-%s restored: traffic back on it after %.1fs" % (a, b, secs))
     return ttl

@@ -304,7 +304,10 @@ def main(argv=None) -> None:
     # One lab command at a time on this machine: parallel scenarios share the world they build.
     lock = open(os.path.join(system.RUN_DIR, "lab.lock"), "w")  # noqa: SIM115 (held until exit)
     # `client` too: clients.json is read, changed and written back by parallel scenarios.
-    if args.cmd in ("up", "down", "restart", "client", "link", "legacy"):
+    # A cable cut or restore touches only that cable's own namespace: no lock, so a fault lands
+    # when asked even while another scenario brings appliances up.
+    if args.cmd in ("up", "down", "restart", "client", "legacy") or (
+            args.cmd == "link" and args.action in ("add", "del")):
         fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
