@@ -104,6 +104,15 @@ def test_client_behind_a_reaches_client_behind_c_by_learned_routes_only():
     assert not static, "A has static routes: %s" % static
 
 
+def test_the_zones_firewall_is_on_a_zone_without_policy_gets_nowhere():
+    """Routing protocols pass the firewall, traffic still obeys it: C's media zone has no policy."""
+    assert ping_ttl(C, CLIENT_IP[A]) == TTL_DIRECT
+    res = in_ns(MEDIA_C, ["ping", "-n", "-c", "3", "-W", "1", CLIENT_IP[A]])
+    assert res.returncode != 0 and " 0 received" in res.stdout, res.stdout
+    route = json.loads(in_ns("azb-a19", ["ip", "-j", "route", "show", "10.17.3.0/24"]).stdout or "[]")
+    assert route and route[0].get("protocol") == "ospf"  # the route exists: the firewall refused it
+
+
 def test_legacy_router_networks_are_learned_by_rip_and_reachable():
     def learned():
         r = json.loads(in_ns("azb-a19", ["ip", "-j", "route", "show", "172.20.19.0/24"]).stdout or "[]")
