@@ -83,7 +83,8 @@ class Adapter(object):
         return active, out.strip() == "enabled"
 
     def _candidate(self, text):
-        fd, path = tempfile.mkstemp(prefix=".azb-frr-", suffix=".conf", dir="/etc/frr")
+        # Outside /etc/frr: check mode leaves no trace where FRR looks.
+        fd, path = tempfile.mkstemp(prefix="azb-frr-", suffix=".conf")
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
