@@ -272,6 +272,26 @@ def test_adding_a_rip_prefix_list_leaves_ospf_adjacencies_untouched():
     assert _ansible_module(C, _args(C)).get("changed") is False
 
 
+def test_gathered_reports_live_neighbours_and_routes():
+    res = _ansible_module(A, {"state": "gathered"})
+    assert not res["failed"], res
+    live = res["gathered"]
+    nbrs = live["ospf_neighbors"]["neighbors"]
+    assert set(nbrs) >= {"10.255.0.18", "10.255.0.19"}
+    assert all(n[0]["converged"] == "Full" for n in nbrs.values())
+    assert live["routes"]["10.19.3.0/24"][0]["protocol"] == "ospf"
+    assert any(p.get("peer") == "198.19.17.78" and p.get("status") == "up" for p in live["bfd_peers"])
+
+
+def test_check_mode_reports_a_change_and_leaves_the_box_alone():
+    extra = {"static_routes": [{"prefix": "10.250.0.0/24", "blackhole": True}]}
+    res = _ansible_module(A, _args(A, **extra), check=True)
+    assert res.get("changed") is True and not res["failed"], res
+    assert "10.250.0.0/24" not in box(A, "vtysh -c 'show running-config'").stdout
+    assert "10.250.0.0/24" not in box(A, "cat /etc/frr/frr.conf").stdout
+    assert not json.loads(in_ns("azb-a17", ["ip", "-j", "route", "show", "10.250.0.0/24"]).stdout or "[]")
+
+
 BAD = [
     ("ospf.interfaces[0].zone", {"ospf": {"interfaces": [{"zone": "nosuch"}]}}),
     ("static_routes[1].prefix", {"static_routes": [{"prefix": "10.50.0.0/16", "blackhole": True},
