@@ -185,7 +185,9 @@ def power_off_network(app: Appliance) -> None:
                                capture=True)
 
 
-def wait_ssh(app: Appliance, timeout: float = 60.0) -> float:
+def wait_ssh(app: Appliance, timeout: float = 180.0) -> float:
+    # Generous: on a shared 2-core machine under load a boot can take minutes (seen: > 60 s at load 17).
+
     t0 = time.time()
     probe = ["bash", "-c", f"exec 3<>/dev/tcp/{app.mgmt_address}/22"]
     while time.time() - t0 < timeout:
