@@ -65,8 +65,25 @@ def existing_indices() -> list:
     return found
 
 
+# Every booted appliance (systemd, networkd, journald, ...) holds inotify instances, all counted
+# against root: the default 128 stops the 20th-odd container's systemd from booting ("Failed to
+# create inotify object: Too many open files"). A host tunable, not networking.
+INOTIFY_INSTANCES = 1024
+
+
+def ensure_inotify_instances() -> None:
+    path = "/proc/sys/fs/inotify/max_user_instances"
+    with open(path) as fh:
+        current = int(fh.read().strip())
+    if current < INOTIFY_INSTANCES:
+        with open(path, "w") as fh:
+            fh.write(str(INOTIFY_INSTANCES))
+        system.log(f"fs.inotify.max_user_instances {current} -> {INOTIFY_INSTANCES} (many booted appliances)")
+
+
 def cmd_up(args) -> None:
     t0 = time.time()
+    ensure_inotify_instances()
     os.makedirs(system.STATE_DIR, exist_ok=True)
     os.makedirs(system.RUN_DIR, exist_ok=True)
     world.ensure_mgmt_bridge()
