@@ -169,9 +169,11 @@ def power_off_network(app: Appliance) -> None:
     for table in ("main", "all"):
         system.ip(app.netns, "route", "flush", "table", table, check=False)
     system.ip(app.netns, "rule", "flush", check=False)
-    system.run(nsx + ["ip", "rule", "add", "pref", "0", "lookup", "local"], check=False, capture=True)
-    system.run(nsx + ["ip", "rule", "add", "pref", "32766", "lookup", "main"], check=False, capture=True)
-    system.run(nsx + ["ip", "rule", "add", "pref", "32767", "lookup", "default"], check=False, capture=True)
+    # The kernel's own rules, marked as the kernel's: systemd-networkd removes every other rule it
+    # did not configure (ManageForeignRoutingPolicyRules), and a box without "lookup main" is cut off.
+    for pref, table in (("0", "local"), ("32766", "main"), ("32767", "default")):
+        system.run(nsx + ["ip", "rule", "add", "pref", pref, "lookup", table, "proto", "kernel"], check=False,
+                   capture=True)
     system.ip(app.netns, "addr", "add", "127.0.0.1/8", "dev", "lo", check=False)
     system.ip(app.netns, "addr", "add", "::1/128", "dev", "lo", check=False)
     system.ip(app.netns, "link", "set", "lo", "up", check=False)
@@ -187,7 +189,6 @@ def power_off_network(app: Appliance) -> None:
 
 def wait_ssh(app: Appliance, timeout: float = 180.0) -> float:
     # Generous: on a shared 2-core machine under load a boot can take minutes (seen: > 60 s at load 17).
-
     t0 = time.time()
     probe = ["bash", "-c", f"exec 3<>/dev/tcp/{app.mgmt_address}/22"]
     while time.time() - t0 < timeout:
