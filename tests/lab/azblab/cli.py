@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from . import appliance, image, legacy, links, system, world
+from . import appliance, image, lease, legacy, links, system, world
 from .topology import legacy as topo_legacy
 from .topology import link as topo_link
 from .topology import links_of
@@ -112,6 +112,9 @@ def cmd_up(args) -> None:
             world.ensure_isp(isp, app)
         appliance.prepare_rootfs(app, lowers, pub)
         appliance.start(app, gdir)
+    # The shared world is built and the boxes are booting: let other lab commands go on while they
+    # boot (a boot takes minutes on a loaded host; clients and restarts of other boxes need not wait).
+    fcntl.flock(args.lab_lock, fcntl.LOCK_UN)
     for app in apps:
         secs = appliance.wait_ssh(app)
         system.log(f"{app.name} up: ssh {app.mgmt_address} ({secs:.1f}s after start)")
@@ -161,6 +164,13 @@ def _delete_appliance_netns(app) -> None:
 
 def cmd_down(args) -> None:
     names = set(args.only or [topo_appliance(i).name for i in range(1, MAX_APPLIANCES + 1)])
+    me = lease.owner_from_env()
+    for name, pid in sorted(lease.busy(system.RUN_DIR, names, me).items()):
+        system.log(f"{name} is leased by another run (pid {pid}): left alone")
+        names.discard(name)
+    if args.only and not names:
+        return
+    lease.release(system.RUN_DIR, names, me)
     for i in range(1, MAX_APPLIANCES + 1):
         app = topo_appliance(i)
         if app.name not in names:
@@ -173,7 +183,7 @@ def cmd_down(args) -> None:
             system.ip(None, "link", "del", app.mgmt_host_ifname, check=False)
         for isp in app.isps:
             system.ip(INET_NS, "route", "del", isp.network, check=False)
-    if args.only and existing_indices():
+    if existing_indices():
         write_inventory(args.inventory, [], "", "none")
         system.log("other appliances still run: the lab's shared world stays up")
         return
@@ -276,6 +286,30 @@ def cmd_legacy(args) -> None:
         legacy.delete(lg)
 
 
+def _lease_or_wait(lock, names, wait_s) -> None:
+    """With AZB_LAB_LEASE_PID set, take the appliances' leases, waiting (lab lock released meanwhile)
+    while another live run holds one of them; bounded by `wait_s`."""
+    me = lease.owner_from_env()
+    if me is None:
+        return
+    deadline = time.time() + wait_s
+    said = set()
+    while True:
+        busy = lease.busy(system.RUN_DIR, names, me)
+        if not busy:
+            lease.take(system.RUN_DIR, names, me)
+            return
+        for name, pid in busy.items():
+            if name not in said:
+                system.log(f"{name} is leased by another run (pid {pid}): waiting for it")
+                said.add(name)
+        if time.time() > deadline:
+            system.die(f"appliances still leased by other runs after {wait_s}s: {sorted(busy)}")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        time.sleep(2)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(prog="azblab", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -286,6 +320,8 @@ def main(argv=None) -> None:
     p.add_argument("--image", choices=("base", "nfv"), default="nfv")
     p.add_argument("--names", nargs="+", metavar="NAME",
                    help="start exactly these appliances (lab-aK) and leave any others alone")
+    p.add_argument("--lease-wait", type=int, default=3600, metavar="S",
+                   help="with AZB_LAB_LEASE_PID: wait up to S seconds for appliances another run holds")
     p = sub.add_parser("down")
     p.add_argument("--only", nargs="+", metavar="NAME",
                    help="remove only these appliances; the shared world goes with the last one")
@@ -319,13 +355,19 @@ def main(argv=None) -> None:
         system.die(f"APPLIANCES must be 1..{MAX_APPLIANCES}")
     os.makedirs(system.RUN_DIR, exist_ok=True)
     # One lab command at a time on this machine: parallel scenarios share the world they build.
-    lock = open(os.path.join(system.RUN_DIR, "lab.lock"), "w")  # noqa: SIM115 (held until exit)
-    # `client` too: clients.json is read, changed and written back by parallel scenarios.
-    # A cable cut or restore touches only that cable's own namespace: no lock, so a fault lands
-    # when asked even while another scenario brings appliances up.
-    if args.cmd in ("up", "down", "restart", "client", "legacy") or (
-            args.cmd == "link" and args.action in ("add", "del")):
+    # Locks: the whole lab for `up` (until its boxes boot) and `down`; one appliance for `restart`;
+    # the client list (read, changed and written back by parallel scenarios) for `client`.
+    # Cables and legacy routers (`link add|del`, `legacy`) have a lock of their own; a cable cut or
+    # restore touches only that cable's namespace: no lock, so a fault lands when asked.
+    lock_name = {"up": "lab", "down": "lab", "client": "clients", "legacy": "cables",
+                 "link": "cables" if getattr(args, "action", "") in ("add", "del") else None,
+                 "restart": "appliance-%s" % getattr(args, "name", "")}.get(args.cmd)
+    lock = open(os.path.join(system.RUN_DIR, "%s.lock" % (lock_name or "lab")), "w")  # noqa: SIM115
+    args.lab_lock = lock
+    if lock_name:
         fcntl.flock(lock, fcntl.LOCK_EX)
+    if args.cmd == "up" and args.names:
+        _lease_or_wait(lock, args.names, args.lease_wait)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
          "client": cmd_client, "fault": cmd_fault, "link": cmd_link, "legacy": cmd_legacy}[args.cmd](args)
