@@ -383,7 +383,7 @@ def main():
     else:
         conf, daemons = render.frr_conf(site, hostname=host), render.daemons_file(site)
     try:
-        p = rplan.plan(ad, conf, daemons)
+        p = rplan.plan(ad, conf, daemons, want_diff=module._diff)
         if p.changed and not module.check_mode:
             rplan.execute(p, ad)
     except RoutingError as exc:

@@ -69,12 +69,14 @@ class Plan(object):
         return out
 
 
-def plan(ad, conf_new, daemons_new):
+def plan(ad, conf_new, daemons_new, want_diff=True):
     ad.check(conf_new)
     active, enabled = ad.unit_state()
     p = Plan(ad.read(CONF), conf_new, ad.read(DAEMONS), daemons_new, active, enabled)
-    if active and not p.daemons_change:
-        # The running daemons against the desired text: what frr-reload.py would do.
+    # The running daemons against the desired text (what frr-reload.py would do): the only way to
+    # see drift when the file is unchanged. When the file changes, the reload is due anyway and the
+    # lines are only worth their cost (one more frr-reload.py pass) for a diff.
+    if active and not p.daemons_change and (want_diff or not p.conf_change):
         p.live_delete, p.live_add = ad.live_delta(conf_new)
     return p
 

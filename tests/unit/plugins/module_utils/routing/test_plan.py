@@ -93,3 +93,13 @@ def test_absent_turns_every_daemon_off():
     text = rplan.absent_daemons()
     assert "ospfd=no" in text and "bfdd=no" in text and "ospfd=yes" not in text
     assert "router" not in rplan.absent_conf("lab-a17")
+
+
+def test_a_changed_file_skips_the_live_pass_unless_a_diff_is_wanted():
+    ad = FakeAdapter({CONF: "old\n", DAEMONS: "d"}, delta=([], [" ip ospf cost 5"]))
+    p = rplan.plan(ad, CONF_TEXT, "d", want_diff=False)
+    assert p.changed and "live_delta" not in ad.calls
+    rplan.execute(p, ad)
+    assert ad.calls[-1] == "reload"
+    ad = FakeAdapter({CONF: CONF_TEXT, DAEMONS: "d"}, delta=(["no ip route 1.0.0.0/8 blackhole"], []))
+    assert rplan.plan(ad, CONF_TEXT, "d", want_diff=False).changed  # drift is still seen
