@@ -19,6 +19,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunne
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model
 from ansible_collections.azblink.nfv.plugins.module_utils.vm.profiles import PROFILES
+from ansible_collections.azblink.nfv.plugins.module_utils.routing import inputs as routing_inputs_of
 
 
 class BoxView(object):
@@ -74,10 +75,16 @@ def services_inputs(view):
     return out
 
 
-# domain -> function(view) -> [azb_zone input]; the routing and HA domains join here.
+def routing_inputs(view):
+    """The routing protocols where ``azb_routing`` runs them (OSPF, RIP, PIM, IGMP, BFD), nothing more."""
+    return routing_inputs_of.for_intent(view.box.get("azb_routing"), view.box.get("azb_zones"))
+
+
+# domain -> function(view) -> [azb_zone input]; the HA domain joins here.
 INPUT_DOMAINS = (
     ("vpn", vpn_inputs),
     ("services", services_inputs),
+    ("routing", routing_inputs),
 )
 
 

@@ -12,7 +12,7 @@ import signal
 import time
 
 from . import system
-from .topology import MGMT_BRIDGE, MGMT_PREFIX, Appliance
+from .topology import CABLE_PREFIX, MGMT_BRIDGE, MGMT_PREFIX, Appliance
 
 GUEST_MOUNT = "/var/lib/azblink/lab-guest"
 # What an NFV host needs from its container: network administration, taps, qemu, libvirt.
@@ -159,7 +159,7 @@ def power_off_network(app: Appliance) -> None:
     links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
     for link in links:
         name = link["ifname"]
-        if name in CABLED or name.startswith(CLIENT_PORT_PREFIX):
+        if name in CABLED or name.startswith((CLIENT_PORT_PREFIX, CABLE_PREFIX)):
             system.ip(app.netns, "link", "set", name, "nomaster", check=False)
             system.ip(app.netns, "addr", "flush", "dev", name, check=False)
             if name != "lo":
@@ -169,9 +169,11 @@ def power_off_network(app: Appliance) -> None:
     for table in ("main", "all"):
         system.ip(app.netns, "route", "flush", "table", table, check=False)
     system.ip(app.netns, "rule", "flush", check=False)
-    system.run(nsx + ["ip", "rule", "add", "pref", "0", "lookup", "local"], check=False, capture=True)
-    system.run(nsx + ["ip", "rule", "add", "pref", "32766", "lookup", "main"], check=False, capture=True)
-    system.run(nsx + ["ip", "rule", "add", "pref", "32767", "lookup", "default"], check=False, capture=True)
+    # The kernel's own rules, marked as the kernel's: systemd-networkd removes every other rule it
+    # did not configure (ManageForeignRoutingPolicyRules), and a box without "lookup main" is cut off.
+    for pref, table in (("0", "local"), ("32766", "main"), ("32767", "default")):
+        system.run(nsx + ["ip", "rule", "add", "pref", pref, "lookup", table, "proto", "kernel"], check=False,
+                   capture=True)
     system.ip(app.netns, "addr", "add", "127.0.0.1/8", "dev", "lo", check=False)
     system.ip(app.netns, "addr", "add", "::1/128", "dev", "lo", check=False)
     system.ip(app.netns, "link", "set", "lo", "up", check=False)

@@ -7,6 +7,8 @@
   restart NAME               reboot an appliance (halt its container, boot it again)
   client add|del ...         a client host plugged into a bridge of an appliance
   fault link|blackhole ...   ISP faults
+  link add|del|cut|restore lab-aX lab-aY   a point-to-point cable between two appliances (198.19.0.0/16)
+  legacy add|del lab-aX [--key K]          a RIPv2-only legacy router (FRR ripd) cabled to lab-aX
 """
 from __future__ import annotations
 
@@ -18,7 +20,10 @@ import subprocess
 import sys
 import time
 
-from . import appliance, image, lease, system, world
+from . import appliance, image, lease, legacy, links, system, world
+from .topology import legacy as topo_legacy
+from .topology import link as topo_link
+from .topology import links_of
 from .topology import (INET_DNS, INET_NS, INET_PING_TARGETS, INET_WEB, MAX_APPLIANCES, MGMT_BRIDGE,
                        appliance as topo_appliance)
 
@@ -60,8 +65,25 @@ def existing_indices() -> list:
     return found
 
 
+# Every booted appliance (systemd, networkd, journald, ...) holds inotify instances, all counted
+# against root: the default 128 stops the 20th-odd container's systemd from booting ("Failed to
+# create inotify object: Too many open files"). A host tunable, not networking.
+INOTIFY_INSTANCES = 1024
+
+
+def ensure_inotify_instances() -> None:
+    path = "/proc/sys/fs/inotify/max_user_instances"
+    with open(path) as fh:
+        current = int(fh.read().strip())
+    if current < INOTIFY_INSTANCES:
+        with open(path, "w") as fh:
+            fh.write(str(INOTIFY_INSTANCES))
+        system.log(f"fs.inotify.max_user_instances {current} -> {INOTIFY_INSTANCES} (many booted appliances)")
+
+
 def cmd_up(args) -> None:
     t0 = time.time()
+    ensure_inotify_instances()
     os.makedirs(system.STATE_DIR, exist_ok=True)
     os.makedirs(system.RUN_DIR, exist_ok=True)
     world.ensure_mgmt_bridge()
@@ -128,6 +150,10 @@ def write_inventory(path: str, apps, key: str, image_name: str) -> None:
 
 
 def _delete_appliance_netns(app) -> None:
+    # Its cables and legacy router go with it (a cable's wire namespace holds both ends).
+    for lk in links_of(app.index, system.netns_list()):
+        links.delete(lk)
+    legacy.delete(topo_legacy(app.index))
     for c in _clients():
         if c["appliance"] == app.index:
             system.delete_netns(c["netns"])
@@ -234,6 +260,32 @@ def cmd_fault(args) -> None:
     system.log(f"{args.kind} fault {'on' if on else 'off'} for {isp.netns}")
 
 
+def cmd_link(args) -> None:
+    a, b = _by_name(args.a), _by_name(args.b)
+    lk = topo_link(a.index, b.index)
+    if args.action == "add":
+        low, high = (a, b) if a.index == lk.low else (b, a)
+        links.add(lk, low, high)
+        print(json.dumps({low.name: {"interface": lk.low_ifname, "address": lk.low_address},
+                          high.name: {"interface": lk.high_ifname, "address": lk.high_address}}))
+    elif args.action == "del":
+        links.delete(lk)
+    else:
+        links.cut(lk, args.action == "cut")
+        system.log(f"cable {a.name}-{b.name} {'cut' if args.action == 'cut' else 'restored'}")
+
+
+def cmd_legacy(args) -> None:
+    app = _by_name(args.appliance)
+    lg = topo_legacy(app.index)
+    if args.action == "add":
+        legacy.add(lg, app, args.key)
+        print(json.dumps({"netns": lg.netns, "address": lg.address, "appliance_address": lg.appliance_address,
+                          "lans": list(lg.lans)}))
+    else:
+        legacy.delete(lg)
+
+
 def _lease_or_wait(lock, names, wait_s) -> None:
     """With AZB_LAB_LEASE_PID set, take the appliances' leases, waiting (lab lock released meanwhile)
     while another live run holds one of them; bounded by `wait_s`."""
@@ -288,6 +340,14 @@ def main(argv=None) -> None:
     p.add_argument("appliance")
     p.add_argument("isp", type=int, choices=(1, 2))
     p.add_argument("state", choices=("on", "off"))
+    p = sub.add_parser("link")
+    p.add_argument("action", choices=("add", "del", "cut", "restore"))
+    p.add_argument("a")
+    p.add_argument("b")
+    p = sub.add_parser("legacy")
+    p.add_argument("action", choices=("add", "del"))
+    p.add_argument("appliance")
+    p.add_argument("--key", help="RIP MD5 key the legacy router signs and expects")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         system.die("the lab needs root (namespaces, nspawn, mounts)")
@@ -297,7 +357,10 @@ def main(argv=None) -> None:
     # One lab command at a time on this machine: parallel scenarios share the world they build.
     # Locks: the whole lab for `up` (until its boxes boot) and `down`; one appliance for `restart`;
     # the client list (read, changed and written back by parallel scenarios) for `client`.
-    lock_name = {"up": "lab", "down": "lab", "client": "clients",
+    # Cables and legacy routers (`link add|del`, `legacy`) have a lock of their own; a cable cut or
+    # restore touches only that cable's namespace: no lock, so a fault lands when asked.
+    lock_name = {"up": "lab", "down": "lab", "client": "clients", "legacy": "cables",
+                 "link": "cables" if getattr(args, "action", "") in ("add", "del") else None,
                  "restart": "appliance-%s" % getattr(args, "name", "")}.get(args.cmd)
     lock = open(os.path.join(system.RUN_DIR, "%s.lock" % (lock_name or "lab")), "w")  # noqa: SIM115
     args.lab_lock = lock
@@ -307,7 +370,7 @@ def main(argv=None) -> None:
         _lease_or_wait(lock, args.names, args.lease_wait)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
-         "client": cmd_client, "fault": cmd_fault}[args.cmd](args)
+         "client": cmd_client, "fault": cmd_fault, "link": cmd_link, "legacy": cmd_legacy}[args.cmd](args)
     except (RuntimeError, subprocess.SubprocessError) as exc:
         system.die(str(exc))
 
