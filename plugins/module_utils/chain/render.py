@@ -332,7 +332,8 @@ Before=network-online.target azb-chain-health.service
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/usr/sbin/nft -f %(nft)s
-ExecStart=/sbin/ip -force -batch %(batch)s
+# Rules already there (a restart) are fine: -force goes on past "File exists".
+ExecStart=-/sbin/ip -force -batch %(batch)s
 
 [Install]
 WantedBy=multi-user.target

@@ -134,13 +134,15 @@ class Health(object):
     def __init__(self, conf):
         self.conf = conf
         self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.pending = []
         self.alive = set()
         self.state = dict((i["name"], {"up": False, "ok": 0, "bad": 0, "since": time.time()}) for i in conf["instances"])
         self.transitions = []
 
-    def apply(self, reason):
+    def apply(self, reason, alive):
         t0 = time.monotonic()
-        script = steer.nft_update(self.conf["table"], self.conf["chains"], self.alive)
+        script = steer.nft_update(self.conf["table"], self.conf["chains"], alive)
         res = sh("nft", "-f", "-", input=script)
         ms = (time.monotonic() - t0) * 1000
         if res.returncode != 0:
@@ -172,12 +174,28 @@ class Health(object):
                 self.alive.add(name)
             else:
                 self.alive.discard(name)
-            ms = self.apply("%s %s" % (name, "up" if st["up"] else "down"))
-            rec = {"instance": name, "chain": inst["chain"], "hop": inst["hop"], "to": "up" if st["up"] else "down",
-                   "at": time.time(), "first_failed_probe_at": t_probe if not st["up"] else None, "maps_ms": round(ms, 1)}
-            self.transitions.append(rec)
-            log("%s (chain %s, hop %s) %s; maps rewritten in %.1f ms" % (name, inst["chain"], inst["hop"], rec["to"], ms))
-            self.write_state()
+            self.pending.append({"instance": name, "chain": inst["chain"], "hop": inst["hop"],
+                                 "to": "up" if st["up"] else "down", "at": time.time(),
+                                 "first_failed_probe_at": t_probe if not st["up"] else None})
+            self.wake.notify()
+
+    def applier(self):
+        """The main thread applies the maps: probe threads live in the probe namespace, nft must not."""
+        while True:
+            with self.lock:
+                while not self.pending:
+                    self.wake.wait()
+                recs, self.pending = self.pending, []
+                alive = set(self.alive)
+            ms = self.apply(", ".join("%s %s" % (r["instance"], r["to"]) for r in recs), alive)
+            with self.lock:
+                for rec in recs:
+                    rec["maps_ms"] = round(ms, 1)
+                    rec["applied_at"] = time.time()
+                    self.transitions.append(rec)
+                    log("%s (chain %s, hop %s) %s; maps rewritten in %.1f ms"
+                        % (rec["instance"], rec["chain"], rec["hop"], rec["to"], ms))
+                self.write_state()
 
     def loop(self, inst):
         join_netns(self.conf["probe_netns"])
@@ -196,12 +214,11 @@ class Health(object):
     def run(self):
         # Start from "all down": until a probe proves an instance, block hops block and bypass hops
         # are bypassed (never a silent leak through a VNF that is not there).
-        self.apply("start")
+        self.apply("start", set())
         self.write_state()
         for inst in self.conf["instances"]:
             threading.Thread(target=self.loop, args=(inst,), daemon=True).start()
-        while True:
-            time.sleep(3600)
+        self.applier()
 
 
 def main():
