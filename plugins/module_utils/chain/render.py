@@ -242,7 +242,7 @@ def vnf_nft(site, v):
         if cfg["policy"] == "drop":
             L.append("\t\tlog group 1 prefix \"vfw-%s drop \"" % v.name)
         L += ["\t}", "\tchain log_new {", "\t\ttype filter hook forward priority filter + 10; policy accept;",
-              "\t\tct state new log group 1 prefix \"vfw-%s accept \"" % v.name, "\t}", "}"]
+              "\t\tct state new ip daddr != %s log group 1 prefix \"vfw-%s accept \"" % (sink, v.name), "\t}", "}"]
         return "\n".join(L) + "\n"
     if v.kind == "squid":
         ports = _set(str(p) for p in cfg["intercept_ports"])
@@ -255,6 +255,74 @@ def vnf_iptables(v):
     """Suricata's NFQUEUE rule (this kernel has the xt NFQUEUE target, not nft's queue statement).
     No --queue-bypass: a dead IPS drops, and the health service decides bypass or block."""
     return "*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j NFQUEUE --queue-num 0\nCOMMIT\n"
+
+
+SURICATA_YAML = """%%YAML 1.1
+---
+# Managed by azblink.nfv azb_chain: IPS %(name)s on NFQUEUE 0 in its own namespace.
+vars:
+  address-groups:
+    HOME_NET: "[10.0.0.0/8,172.16.0.0/12,192.168.0.0/16]"
+    EXTERNAL_NET: "any"
+  port-groups:
+    HTTP_PORTS: "80"
+    SHELLCODE_PORTS: "!80"
+    ORACLE_PORTS: 1521
+    SSH_PORTS: 22
+    DNP3_PORTS: 20000
+    MODBUS_PORTS: 502
+    FILE_DATA_PORTS: "[$HTTP_PORTS,110,143]"
+    FTP_PORTS: 21
+    GENEVE_PORTS: 6081
+    VXLAN_PORTS: 4789
+    TEREDO_PORTS: 3544
+default-log-dir: %(logs)s
+stats:
+  enabled: no
+outputs:
+  - fast:
+      enabled: yes
+      filename: fast.log
+      append: yes
+  - eve-log:
+      enabled: yes
+      filetype: regular
+      filename: eve.json
+      types:
+        - alert:
+            tagged-packets: no
+        - drop:
+            alerts: yes
+logging:
+  default-log-level: notice
+  outputs:
+    - console:
+        enabled: no
+    - file:
+        enabled: yes
+        level: info
+        filename: suricata.log
+nfq:
+  mode: accept
+unix-command:
+  enabled: no
+app-layer:
+  protocols:
+    http:
+      enabled: yes
+    tls:
+      enabled: yes
+detect:
+  profile: low
+stream:
+  inline: auto
+"""
+
+
+def suricata_yaml(v):
+    """A complete, small Suricata configuration: eve.json holds alerts and drops only, no stats, no
+    shared unix socket (several instances run on one box)."""
+    return SURICATA_YAML % {"logs": "%s/%s" % (LOG_DIR, v.name), "name": v.name}
 
 
 def suricata_rules(v):
@@ -270,14 +338,16 @@ def suricata_rules(v):
     return "\n".join(out) + "\n"
 
 
-def squid_conf(v):
+def squid_conf(site, v):
     logs = "%s/%s" % (LOG_DIR, v.name)
     allow = v.config["allow"] or ["all"]
     L = ["# Managed by azblink.nfv azb_chain.", "http_port 3128", "http_port 3129 intercept",
          "acl azb_clients src %s" % " ".join(allow) if allow != ["all"] else "acl azb_clients src all",
          "http_access allow azb_clients", "http_access deny all",
          "cache deny all", "cache_mem 8 MB",
-         "access_log stdio:%s/access.log squid" % logs, "cache_log %s/cache.log" % logs,
+         # Health probes (to the sink) are not logged: the access log is the clients'.
+         "acl azb_probe dst %s/32" % site.sink["sink"],
+         "access_log stdio:%s/access.log squid !azb_probe" % logs, "cache_log %s/cache.log" % logs,
          "cache_store_log none", "logfile_rotate 0",
          "pid_filename /run/azb-vnf-%s.pid" % v.name,
          "coredump_dir /var/spool/squid", "shutdown_lifetime 1 seconds",
@@ -288,10 +358,8 @@ def squid_conf(v):
 def vnf_argv(v):
     logs = "%s/%s" % (LOG_DIR, v.name)
     if v.kind == "suricata":
-        return ["/usr/bin/suricata", "-c", "/etc/suricata/suricata.yaml", "-q", "0", "-S",
-                "%s/%s.rules" % (VNF_DIR, v.name), "-l", logs, "--pidfile", "/run/azb-vnf-%s.pid" % v.name,
-                "--set", "nfq.mode=accept", "--set", "detect.profile=low",
-                "--set", "outputs.1.eve-log.types.0=alert"]
+        return ["/usr/bin/suricata", "-c", "%s/%s.suricata.yaml" % (VNF_DIR, v.name), "-q", "0", "-S",
+                "%s/%s.rules" % (VNF_DIR, v.name), "-l", logs, "--pidfile", "/run/azb-vnf-%s.pid" % v.name]
     if v.kind == "squid":
         return ["/usr/sbin/squid", "-N", "-n", "azb%s" % v.name, "-f", "%s/%s.squid.conf" % (VNF_DIR, v.name)]
     # The vFW's process is its logger: the nft verdicts it logs (NFLOG group 1), one line each.
@@ -385,8 +453,9 @@ def files(site):
         if v.kind == "suricata":
             out["%s/%s.iptables" % (VNF_DIR, v.name)] = vnf_iptables(v)
             out["%s/%s.rules" % (VNF_DIR, v.name)] = suricata_rules(v)
+            out["%s/%s.suricata.yaml" % (VNF_DIR, v.name)] = suricata_yaml(v)
         if v.kind == "squid":
-            out["%s/%s.squid.conf" % (VNF_DIR, v.name)] = squid_conf(v)
+            out["%s/%s.squid.conf" % (VNF_DIR, v.name)] = squid_conf(site, v)
     return out
 
 
