@@ -220,7 +220,8 @@ def _source(value, path, zones, hosts):
 def _overlap(a, b):
     """Two classifiers that can match the same packet (same sources, destinations, proto and ports)."""
     def nets(c):
-        return [n for s in c.sources for n in s.networks]
+        # A zone's traffic is its networks' too: a CIDR inside a zone overlaps the zone.
+        return [n for s in c.sources for n in (s.networks or s.inside)]
 
     def ifs(c):
         return set(i for s in c.sources for i in s.ifnames)

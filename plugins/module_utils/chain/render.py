@@ -431,7 +431,7 @@ ExecStartPre=/usr/bin/python3 %(lib)s/azb-vnf.py net-up %%i
 ExecStart=/usr/bin/python3 %(lib)s/azb-vnf.py run %%i
 ExecStopPost=/usr/bin/python3 %(lib)s/azb-vnf.py net-down %%i
 Restart=always
-RestartSec=3
+RestartSec=5
 KillMode=mixed
 TimeoutStopSec=10
 
