@@ -92,8 +92,8 @@ options:
             description: The health check (an HTTP request through the instance).
             type: dict
             suboptions:
-              interval_ms: {description: Time between probes., type: int, default: 200}
-              timeout_ms: {description: How long a probe waits., type: int, default: 400}
+              interval_ms: {description: Time between probes., type: int, default: 100}
+              timeout_ms: {description: How long a probe waits., type: int, default: 300}
               down: {description: Failed probes in a row that take an instance down., type: int, default: 3}
               up: {description: Good probes in a row that bring it back., type: int, default: 3}
       exit:

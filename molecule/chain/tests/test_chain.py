@@ -49,8 +49,8 @@ def get(path, max_time="2"):
     return code.strip() or "000", body
 
 
-def egress():
-    code, body = get("/ip", "1")
+def egress(max_time="1"):
+    code, body = get("/ip", max_time)
     return body.strip() if code == "200" else None
 
 
@@ -159,22 +159,25 @@ def _main_pid(host, name):
     return host.check_output("systemctl show -p MainPID --value azb-vnf@%s.service" % name).strip()
 
 
+def _at(host, cmd):
+    """Run ``cmd`` on the box; the box's clock (the lab shares this machine's) when it ran."""
+    return float(host.check_output("date +%%s.%%N; %s" % cmd).split()[0])
+
+
 def _kill(host, name):
-    host.run("systemctl kill -s KILL azb-vnf@%s.service" % name)
+    return _at(host, "systemctl kill -s KILL azb-vnf@%s.service" % name)
 
 
 def _hang(host, name):
     if HOPS[name]["kind"] == "nftables":
-        host.run("ip netns exec azbv-%s sysctl -q -w net.ipv4.ip_forward=0" % name)
-    else:
-        host.run("kill -STOP %s" % _main_pid(host, name))
+        return _at(host, "ip netns exec azbv-%s sysctl -q -w net.ipv4.ip_forward=0" % name)
+    return _at(host, "kill -STOP %s" % _main_pid(host, name))
 
 
 def _unhang(host, name):
     if HOPS[name]["kind"] == "nftables":
-        host.run("ip netns exec azbv-%s sysctl -q -w net.ipv4.ip_forward=1" % name)
-    else:
-        host.run("kill -CONT %s" % _main_pid(host, name))
+        return _at(host, "ip netns exec azbv-%s sysctl -q -w net.ipv4.ip_forward=1" % name)
+    return _at(host, "kill -CONT %s" % _main_pid(host, name))
 
 
 def _crosses(host, name):
@@ -187,38 +190,43 @@ def _crosses(host, name):
     return ok and CLIENT in host.run("cat /tmp/azb-x").stdout
 
 
+def _transition(host, name, to, after):
+    for t in state(host)["transitions"]:
+        if t["instance"] == name and t["to"] == to and t["applied_at"] >= after:
+            return t
+    return None
+
+
 def _failure(host, name, inject, recover):
+    """Inject a fault; return (seconds to bypass or block, seconds back in service after recovery).
+    Times run from the fault on the box's clock (the same clock as here: the lab is on this machine)."""
     policy = HOPS[name]["on_failure"]
     assert _crosses(host, name), "before the fault the traffic crosses %s" % name
-    t0 = time.monotonic()
-    inject(host, name)
+    t0 = inject(host, name)
     if policy == "bypass":
-        ok = wait_for(lambda: egress() == WAN2, 10, 0.05)
-        took = time.monotonic() - t0
+        ok = wait_for(lambda: egress("0.4") == WAN2, 10, 0.02)
+        took = time.time() - t0
         assert ok, "%s (bypass): new connections did not get through within 10 s" % name
-        result = took
     else:
-        ok = wait_for(lambda: name not in state(host)["alive"], 10, 0.05)
-        took = time.monotonic() - t0
-        assert ok, "%s (block): the health service did not see it fail within 10 s" % name
+        assert wait_for(lambda: _transition(host, name, "down", t0), 10, 0.3), \
+            "%s (block): the health service did not see it fail within 10 s" % name
+        took = _transition(host, name, "down", t0)["applied_at"] - t0
         fails = [egress() for _ in range(3)]
         assert fails == [None, None, None], "%s (block): new connections got through: %s" % (name, fails)
-        result = took
-    recover(host, name)
-    t1 = time.monotonic()
-    assert wait_for(lambda: name in state(host)["alive"], 30, 0.2), "%s did not come back" % name
-    back = time.monotonic() - t1
+    t1 = recover(host, name) or t0
+    assert wait_for(lambda: _transition(host, name, "up", t1), 30, 0.3), "%s did not come back" % name
+    back = _transition(host, name, "up", t1)["applied_at"] - t1
     assert wait_for(lambda: _crosses(host, name), 10, 0.2), "traffic did not return to %s" % name
-    return result, back
+    return took, back
 
 
 @pytest.mark.parametrize("name", sorted(HOPS))
 def test_kill_each_hop(host, name):
-    took, back = _failure(host, name, _kill, lambda h, n: None)  # systemd restarts it
-    print("kill %s (%s): %s after %.2f s; back in service %.2f s after its restart began"
+    took, back = _failure(host, name, _kill, lambda h, n: None)  # systemd restarts it (RestartSec=5)
+    print("kill %s (%s): %s after %.2f s; back in service %.2f s after the kill"
           % (name, HOPS[name]["on_failure"], "bypassed" if HOPS[name]["on_failure"] == "bypass" else "blocked",
              took, back))
-    assert took <= 2.0 or HOPS[name]["on_failure"] == "block", "bypass slower than 2 s: %.2f" % took
+    assert took <= 2.0, "failure handled later than 2 s: %.2f" % took
 
 
 @pytest.mark.parametrize("name", sorted(HOPS))

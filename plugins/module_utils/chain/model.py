@@ -45,7 +45,7 @@ TABLE_BASE = 20000          # routing table of route id r (instances) is TABLE_B
 RULE_PREF = 950             # before azb_wan_policy's rules (1000..1299)
 RESERVED_TABLES = (0, 253, 254, 255)
 
-HEALTH_DEFAULTS = {"interval_ms": 200, "timeout_ms": 400, "down": 3, "up": 3}
+HEALTH_DEFAULTS = {"interval_ms": 100, "timeout_ms": 300, "down": 3, "up": 3}
 
 
 class Vnf(object):

@@ -349,7 +349,8 @@ def squid_conf(site, v):
          "acl azb_probe dst %s/32" % site.sink["sink"],
          "access_log stdio:%s/access.log squid !azb_probe" % logs, "cache_log %s/cache.log" % logs,
          "cache_store_log none", "logfile_rotate 0",
-         "pid_filename /run/azb-vnf-%s.pid" % v.name,
+         # systemd tracks the process; a pid file would only outlive a killed one.
+         "pid_filename none",
          "coredump_dir /var/spool/squid", "shutdown_lifetime 1 seconds",
          "forwarded_for on", "via on"]
     return "\n".join(L) + "\n"
@@ -359,7 +360,7 @@ def vnf_argv(v):
     logs = "%s/%s" % (LOG_DIR, v.name)
     if v.kind == "suricata":
         return ["/usr/bin/suricata", "-c", "%s/%s.suricata.yaml" % (VNF_DIR, v.name), "-q", "0", "-S",
-                "%s/%s.rules" % (VNF_DIR, v.name), "-l", logs, "--pidfile", "/run/azb-vnf-%s.pid" % v.name]
+                "%s/%s.rules" % (VNF_DIR, v.name), "-l", logs]
     if v.kind == "squid":
         return ["/usr/sbin/squid", "-N", "-n", "azb%s" % v.name, "-f", "%s/%s.squid.conf" % (VNF_DIR, v.name)]
     # The vFW's process is its logger: the nft verdicts it logs (NFLOG group 1), one line each.

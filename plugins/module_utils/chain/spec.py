@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 HEALTH = dict(
-    interval_ms=dict(type="int", default=200),
-    timeout_ms=dict(type="int", default=400),
+    interval_ms=dict(type="int", default=100),
+    timeout_ms=dict(type="int", default=300),
     down=dict(type="int", default=3),
     up=dict(type="int", default=3),
 )
