@@ -121,9 +121,12 @@ def _converge_ips_mode(mode):
 
 
 def test_ids_mode_only_alerts(host):
+    t0 = time.time()
     _converge_ips_mode("ids")
+    print("IPS switched to IDS mode by a converge in %.1f s" % (time.time() - t0))
     try:
-        assert wait_for(lambda: all_up(host), 60, 0.5)
+        # The IPS restarted with its new rules: wait until the chain carries traffic again.
+        assert wait_for(lambda: all_up(host) and egress() == WAN2, 60, 0.5)
         nonce = "azb-evil-test-%s" % uuid.uuid4().hex[:8]
         code, _body = get("/" + nonce, "3")
         assert code == "200", "in IDS mode the request passes (got %s)" % code
