@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+# -*- coding: utf-8 -*-
 # Copyright: azblink.nfv contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One VNF of a service chain in its own network namespace (run by azb-vnf@NAME.service).
