@@ -109,15 +109,36 @@ def test_ips_mode_blocks_the_test_signature(host):
     assert egress() == WAN2, "clean traffic still passes"
 
 
-def _converge_ips_mode(mode):
+def _playbook(name, *extra):
     env = dict(os.environ)
     inv = env.get("MOLECULE_INVENTORY_FILE")
-    argv = [os.path.join(REPO, ".venv/bin/ansible-playbook"), os.path.join(SCENARIO, "ids_mode.yml"),
-            "-e", "chain_ips_mode=%s" % mode]
+    argv = [os.path.join(REPO, ".venv/bin/ansible-playbook"), os.path.join(SCENARIO, name)] + list(extra)
     if inv:
         argv[1:1] = ["-i", inv]
     res = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=SCENARIO, env=env, check=False)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    return res.stdout
+
+
+def _converge_ips_mode(mode):
+    return _playbook("ids_mode.yml", "-e", "chain_ips_mode=%s" % mode)
+
+
+def test_check_mode_reports_a_change_and_leaves_the_box_alone(host):
+    out = _playbook("ids_mode.yml", "-e", "chain_ips_mode=ids", "--check", "--diff")
+    assert "changed=1" in out and "ips1.rules" in out, out[-2000:]
+    assert "alert http" in out, "the diff shows the rule that would change"
+    assert host.check_output("head -c 4 /etc/azblink/chain/vnf/ips1.rules") == "drop"
+    assert get("/azb-evil-test-check-%s" % uuid.uuid4().hex[:6], "3")[0] == "000", "still in IPS mode"
+
+
+def test_gathered_reports_what_runs(host):
+    out = _playbook("gathered.yml")
+    line = [l for l in out.splitlines() if "AZB-GATHERED" in l][0]
+    facts = json.loads(line.split("AZB-GATHERED ", 1)[1].rstrip('"').replace('\\"', '"'))
+    assert facts["health_service"] and facts["table_loaded"]
+    assert all(v["active"] and v["healthy"] for v in facts["vnfs"].values()), facts["vnfs"]
+    assert sorted(facts["vnfs"]) == sorted(HOPS)
 
 
 def test_ids_mode_only_alerts(host):
