@@ -109,6 +109,7 @@ class ChainSite(object):
     def __init__(self, service_network, sink, vnfs, chains, exits):
         self.service_network, self.sink = service_network, sink
         self.vnfs, self.chains, self.exits = vnfs, chains, exits
+        self.internal = []
 
     def vnf(self, name):
         return [v for v in self.vnfs if v.name == name][0]
@@ -170,7 +171,7 @@ def _zones(params):
         name = f.name(f.need(z, "name", path), path + ".name")
         ifnames = [z["bridge"]] if z.get("bridge") else list(z.get("interfaces") or [])
         nets = [f.iface_addr(a, "%s.address[%d]" % (path, j)).network for j, a in enumerate(z.get("address") or [])]
-        zones[name] = (ifnames, nets)
+        zones[name] = (ifnames, nets, z.get("role"))
     return zones
 
 
@@ -206,7 +207,7 @@ def _exits(params):
 
 def _source(value, path, zones, hosts):
     if value in zones:
-        ifnames, nets = zones[value]
+        ifnames, nets, _role = zones[value]
         if not ifnames:
             raise ValidationError(path, "zone %r has no interface to classify on" % value)
         return Source(ifnames=list(ifnames), inside=list(nets))
@@ -345,4 +346,8 @@ def build(params):
                 raise ValidationError(path + ".from", "its classifier overlaps chain %r's (a packet would match both)"
                                       % other.name)
         chains.append(c)
-    return ChainSite(svc, sink, vnfs, chains, exits)
+    site = ChainSite(svc, sink, vnfs, chains, exits)
+    # 'to: any' means away from the box's own networks: traffic between zones is never chained out.
+    site.internal = sorted(set(n for ifs, nets, role in zones.values() if role != "wan" for n in nets
+                               if n.version == 4), key=lambda n: (int(n.network_address), n.prefixlen))
+    return site

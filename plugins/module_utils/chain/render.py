@@ -67,11 +67,14 @@ def chain_data(site):
     return out
 
 
-def _classifier(c):
+def _classifier(site, c):
     """The match part of a chain's classifier rules, one per source kind."""
     tail = []
     if c.destinations:
         tail.append("ip daddr %s" % _set(str(n) for n in c.destinations))
+    else:
+        away = [str(n) for n in site.internal] + [str(site.service_network)]
+        tail.append("ip daddr != { %s }" % ", ".join(away))
     tail.append("fib daddr type != local")
     if c.proto in ("tcp", "udp"):
         tail.append("meta l4proto %s" % c.proto)
@@ -108,7 +111,7 @@ def steering_rules(site):
     L = []
     for c in site.chains:
         action = "meta mark set symhash mod %d map @c%d_f0" % (steer.BUCKETS, c.number)
-        L += ["%s %s" % (r, action) for r in _classifier(c)]
+        L += ["%s %s" % (r, action) for r in _classifier(site, c)]
         for k, h in enumerate(c.hops, 1):
             outs = _set(_q(v.host_out) for v in h.instances)
             ins = _set(_q(v.host_in) for v in h.instances)

@@ -106,6 +106,7 @@ def test_defaults(example):
     assert fw1.net == {"in_host": "10.255.0.1", "in_vnf": "10.255.0.2", "out_host": "10.255.0.5",
                        "out_vnf": "10.255.0.6", "prefix": 30, "probe": "10.255.255.64"}
     assert site.sink["sink"] == "10.255.255.250"
+    assert [str(n) for n in site.internal] == ["10.1.0.0/24", "10.3.0.0/24"], "zone networks, not the WANs'"
 
 
 def test_exit_through_a_tunnel(example):

@@ -31,7 +31,8 @@ def test_steering_table_loads(example):
 
 def test_steering_rules(example):
     text = render.nft_table(model.build(example), alive=ALL)
-    assert 'iifname "br3" fib daddr type != local meta l4proto tcp th dport 80 meta mark set symhash mod 16 map @c1_f0' in text
+    assert ('iifname "br3" ip daddr != { 10.1.0.0/24, 10.3.0.0/24, 10.255.0.0/16 } fib daddr type != local'
+            ' meta l4proto tcp th dport 80 meta mark set symhash mod 16 map @c1_f0') in text
     assert 'iifname { "azbs2o", "azbs3o" } meta mark set symhash mod 16 map @c1_f3' in text
     # Only the exit segment is tracked: route ids from 0x10 up are not.
     assert "meta mark and 0x0ff00000 != 0 notrack" in text
