@@ -164,8 +164,8 @@ def test_ids_mode_only_alerts(host):
 def test_both_directions_of_a_flow_cross_every_service_segment(host):
     """tcpdump (bounded) on each VNF link while one request runs: the request and its reply on each."""
     ifaces = [HOPS[n][side] for n in HOPS for side in ("in", "out")]
-    cmd = " ".join("timeout 8 tcpdump -l -n -i %s -c 4 'tcp port 80 and host 203.0.113.10' > /tmp/azb-sym.%s 2>/dev/null &"
-                    % (i, i) for i in ifaces)
+    cmd = " ".join("timeout 8 tcpdump -l -n -i %s -c 4 'tcp port 80 and host 203.0.113.10' > /tmp/azb-sym.%s"
+                   " 2>/dev/null &" % (i, i) for i in ifaces)
     host.run("rm -f /tmp/azb-sym.*; " + cmd + " sleep 1.5")
     assert egress() == WAN2
     time.sleep(0.5)
@@ -265,8 +265,8 @@ def test_hang_each_hop(host, name):
 def test_health_records_each_transition(host):
     downs = [t for t in state(host)["transitions"] if t["to"] == "down"]
     assert downs, "the failures above must be recorded"
-    print("maps rewrite times (ms): median %.1f, max %.1f" % (statistics.median([t["maps_ms"] for t in downs]),
-                                                               max(t["maps_ms"] for t in downs)))
+    times = [t["maps_ms"] for t in downs]
+    print("maps rewrite times (ms): median %.1f, max %.1f" % (statistics.median(times), max(times)))
 
 
 # -- reboot -----------------------------------------------------------------------------------------

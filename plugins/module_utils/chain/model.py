@@ -138,8 +138,8 @@ def _vnf_config(kind, d, path):
         for j, r in enumerate(rules):
             if (not isinstance(r, str) or not r.strip() or any(c in r for c in "\n;#")
                     or r.count("{") != r.count("}")):
-                raise ValidationError("%s.rules[%d]" % (path, j), "one nft rule per entry (no ; # or newline,"
-                                                                   " balanced braces)")
+                raise ValidationError("%s.rules[%d]" % (path, j),
+                                      "one nft rule per entry (no ; # or newline, balanced braces)")
         cfg["rules"] = [r.strip() for r in rules]
     elif kind == "suricata":
         mode = f.get(d, "ips_mode", "ips")
