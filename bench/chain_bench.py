@@ -21,7 +21,6 @@ median <= 1 s, p95 <= 2 s. Every probe is bounded; the appliance is left running
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -121,7 +120,7 @@ class Bench(object):
 
     def iperf(self, port):
         best = 0.0
-        for _ in range(2):
+        for _attempt in range(2):
             res = sh(["ip", "netns", "exec", self.client, "iperf3", "-c", SERVER, "-p", str(port), "-t", "3", "-J"],
                      check=False, timeout=30)
             if res.returncode == 0:
@@ -199,7 +198,7 @@ def main():
             time.sleep(1)
         rows = []
         for name, port, hops in PATHS:
-            lat = [x for x in (b.connect_ms(port, 1.0) for _ in range(20)) if x is not None]
+            lat = [x for x in (b.connect_ms(port, 1.0) for _i in range(20)) if x is not None]
             rows.append((name, b.iperf(port), statistics.median(lat) if lat else float("nan")))
         fails = {}
         for kind in ("kill", "hang"):

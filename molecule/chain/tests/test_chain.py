@@ -235,7 +235,7 @@ def _failure(host, name, inject, recover):
         assert wait_for(lambda: _transition(host, name, "down", t0), 10, 0.3), \
             "%s (block): the health service did not see it fail within 10 s" % name
         took = _transition(host, name, "down", t0)["applied_at"] - t0
-        fails = [egress() for _ in range(3)]
+        fails = [egress() for _attempt in range(3)]
         assert fails == [None, None, None], "%s (block): new connections got through: %s" % (name, fails)
     t1 = recover(host, name) or t0
     assert wait_for(lambda: _transition(host, name, "up", t1), 30, 0.3), "%s did not come back" % name

@@ -21,12 +21,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
-from ansible_collections.azblink.nfv.plugins.module_utils.chain.steer import (  # noqa: F401 (re-exported)
-    BUCKETS, ROUTE_DROP, ROUTE_MAIN, ROUTE_SHIFT)
+from ansible_collections.azblink.nfv.plugins.module_utils.chain.steer import ROUTE_SHIFT
 
 KINDS = ("nftables", "suricata", "squid")
 MODE_OF_KIND = {"nftables": "routed", "suricata": "inline", "squid": "proxy"}

@@ -10,7 +10,9 @@ the VNF must forward both (a firewall must pass them, the IPS must verdict them,
 intercept the request and fetch it from the sink). A VNF whose process is dead or hung, or whose forwarding stopped while its
 links stay up, fails the probe.
 
-``down`` failed probes in a row take an instance down, ``up`` good ones bring it back. Every change
+A probe starts every ``interval_ms``; ``down`` failed probes in a row, or no probe started in the
+last ``down`` intervals answered within its timeout (a dead timer, as BFD), take an instance down;
+``up`` good ones in a row bring it back. Every change
 rewrites all steering maps in one nft transaction (steer.py computes them) and is logged with its
 timing; /run/azblink/chain-state.json holds the state and the last transitions.
 """
@@ -39,7 +41,7 @@ def log(msg):
 
 
 def sh(*argv, **kw):
-    return subprocess.run(list(argv), capture_output=True, text=True, **kw)
+    return subprocess.run(list(argv), capture_output=True, text=True, check=False, **kw)
 
 
 def join_netns(name):
@@ -157,27 +159,40 @@ class Health(object):
                        "transitions": self.transitions[-50:]}, fh)
         os.rename(tmp, STATE_FILE)
 
-    def result(self, inst, ok, t_probe):
-        name = inst["name"]
+    def _flip(self, inst, st, up, first_failed=None):
+        """Under the lock: record a transition and hand the maps to the main thread."""
+        st["up"] = up
+        st["since"] = time.time()
+        if up:
+            self.alive.add(inst["name"])
+        else:
+            self.alive.discard(inst["name"])
+        self.pending.append({"instance": inst["name"], "chain": inst["chain"], "hop": inst["hop"],
+                             "to": "up" if up else "down", "at": time.time(), "first_failed_probe_at": first_failed})
+        self.wake.notify()
+
+    def outcome(self, inst, ok, started):
+        """A probe finished: ``up`` good ones in a row bring an instance up, ``down`` failed ones take it down."""
         with self.lock:
-            st = self.state[name]
+            st = self.state[inst["name"]]
             if ok:
                 st["ok"], st["bad"] = st["ok"] + 1, 0
+                st["last_ok"] = max(st.get("last_ok", 0.0), started)
+                if not st["up"] and st["ok"] >= inst["up"]:
+                    self._flip(inst, st, True)
             else:
                 st["bad"], st["ok"] = st["bad"] + 1, 0
-            flip = (not st["up"] and st["ok"] >= inst["up"]) or (st["up"] and st["bad"] >= inst["down"])
-            if not flip:
-                return
-            st["up"] = not st["up"]
-            st["since"] = time.time()
-            if st["up"]:
-                self.alive.add(name)
-            else:
-                self.alive.discard(name)
-            self.pending.append({"instance": name, "chain": inst["chain"], "hop": inst["hop"],
-                                 "to": "up" if st["up"] else "down", "at": time.time(),
-                                 "first_failed_probe_at": t_probe if not st["up"] else None})
-            self.wake.notify()
+                if st["up"] and st["bad"] >= inst["down"]:
+                    self._flip(inst, st, False, time.time() - (time.monotonic() - st.get("last_ok", started)))
+
+    def dead_timer(self, inst):
+        """Like BFD: no probe that started in the last ``down`` intervals (plus one timeout) got through."""
+        dead = (inst["down"] * inst["interval_ms"] + inst["timeout_ms"]) / 1000.0
+        with self.lock:
+            st = self.state[inst["name"]]
+            idle = time.monotonic() - st.get("last_ok", time.monotonic())
+            if st["up"] and idle > dead:
+                self._flip(inst, st, False, time.time() - idle)
 
     def applier(self):
         """The main thread applies the maps: probe threads live in the probe namespace, nft must not."""
@@ -198,17 +213,18 @@ class Health(object):
                 self.write_state()
 
     def loop(self, inst):
+        """Start a probe every interval (each in its own thread, so a hung VNF does not slow the
+        schedule: threads inherit this thread's namespace, the probe one) and run the dead timer."""
         join_netns(self.conf["probe_netns"])
         interval, timeout = inst["interval_ms"] / 1000.0, inst["timeout_ms"] / 1000.0
-        first_bad = None
+        sink = self.conf["sink"]["sink"]
+
+        def one(started):
+            self.outcome(inst, probe(inst["source"], sink, timeout), started)
         while True:
             t0 = time.monotonic()
-            ok = probe(inst["source"], self.conf["sink"]["sink"], timeout)
-            if not ok and first_bad is None:
-                first_bad = time.time()
-            elif ok:
-                first_bad = None
-            self.result(inst, ok, first_bad)
+            threading.Thread(target=one, args=(t0,), daemon=True).start()
+            self.dead_timer(inst)
             time.sleep(max(0.0, interval - (time.monotonic() - t0)))
 
     def run(self):

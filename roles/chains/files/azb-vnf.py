@@ -22,7 +22,7 @@ BACK_TABLE = 100  # inside the namespace: what arrives by the out side goes back
 
 def sh(*argv, **kw):
     check = kw.pop("check", True)
-    res = subprocess.run(list(argv), capture_output=True, text=True, **kw)
+    res = subprocess.run(list(argv), capture_output=True, text=True, check=False, **kw)
     if check and res.returncode != 0:
         sys.stderr.write("azb-vnf: %s: %s\n" % (" ".join(argv), res.stderr.strip()))
         raise SystemExit(1)
