@@ -185,14 +185,22 @@ def power_off_network(app: Appliance) -> None:
                                capture=True)
 
 
-def wait_ssh(app: Appliance, timeout: float = 60.0) -> float:
+def wait_ssh(app: Appliance, timeout: float = 240.0) -> float:
+    # Generous: a boot takes seconds on a quiet machine, but minutes when scenarios run side by side
+    # on two loaded cores (first boot also generates host keys). It returns as soon as ssh answers.
     t0 = time.time()
     probe = ["bash", "-c", f"exec 3<>/dev/tcp/{app.mgmt_address}/22"]
     while time.time() - t0 < timeout:
         if system.ok(probe):
             return time.time() - t0
         if not system.read_pid(app.name):
-            raise RuntimeError(f"{app.name} exited during boot; see {root_dir(app)}/console.log")
+            # The appliance's directory may be gone by the time anyone looks: say what it printed.
+            try:
+                with open(os.path.join(root_dir(app), "console.log"), errors="replace") as fh:
+                    said = "".join(fh.readlines()[-15:])
+            except OSError:
+                said = "(no console log)"
+            raise RuntimeError(f"{app.name} exited during boot; its console's last lines:\n{said}")
         time.sleep(0.3)
     raise RuntimeError(f"{app.name}: ssh on {app.mgmt_address} not up within {timeout}s")
 
