@@ -239,7 +239,9 @@ def main():
             for i in range(args.trials):
                 t, svc = b.trial(kind)
                 if t is None:
-                    raise SystemExit("%s trial %d: no bypass within 10 s" % (kind, i + 1))
+                    print("  %-4s trial %2d: the client saw no outage and recovery within 12 s (service: %s)"
+                          % (kind, i + 1, "%.2f s" % svc if svc is not None else "no transition"))
+                    continue
                 times.append(t)
                 if svc is not None:
                     service.append(svc)
