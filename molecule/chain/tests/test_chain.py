@@ -206,9 +206,9 @@ def _unhang(host, name):
 def _crosses(host, name):
     """A new client connection is seen on the instance's in side (bounded tcpdump)."""
     iface = HOPS[name]["in"]
-    host.run("rm -f /tmp/azb-x; timeout 5 tcpdump -l -n -i %s -c 1 'tcp port 80 and src %s' > /tmp/azb-x 2>/dev/null &"
-             " sleep 0.5" % (iface, CLIENT))
-    ok = egress() == WAN2
+    host.run("rm -f /tmp/azb-x; timeout 6 tcpdump -l -n -i %s -c 1 'tcp port 80 and src %s' > /tmp/azb-x 2>/dev/null &"
+             " sleep 1" % (iface, CLIENT))
+    ok = egress("2") == WAN2
     time.sleep(0.3)
     return ok and CLIENT in host.run("cat /tmp/azb-x").stdout
 
@@ -224,7 +224,7 @@ def _failure(host, name, inject, recover):
     """Inject a fault; return (seconds to bypass or block, seconds back in service after recovery).
     Times run from the fault on the box's clock (the same clock as here: the lab is on this machine)."""
     policy = HOPS[name]["on_failure"]
-    assert _crosses(host, name), "before the fault the traffic crosses %s" % name
+    assert wait_for(lambda: _crosses(host, name), 15, 0.2), "before the fault the traffic crosses %s" % name
     t0 = inject(host, name)
     if policy == "bypass":
         ok = wait_for(lambda: egress("0.4") == WAN2, 10, 0.02)
