@@ -3,7 +3,7 @@
 # (RELP over TLS, writing every received message as it came, RFC 5424 line per event) and a webhook
 # receiver (one JSON body per line). Every process is recorded by PID and stopped by that PID.
 #   collector.sh netns-up | netns-down
-#   collector.sh start NAME CA CERT KEY      rsyslog listening on OBS_ADDRESS:6514 as NAME
+#   collector.sh start NAME CA CERT KEY [tcp|relp]   rsyslog on OBS_ADDRESS:6514 as NAME (RFC 5425 or RELP, TLS)
 #   collector.sh stop NAME
 #   collector.sh hook-start | hook-stop       the webhook receiver on OBS_ADDRESS:8080
 set -eu
@@ -51,13 +51,21 @@ netns-down)
   rm -rf "$RUN"
   ;;
 start)
-  name=$2; ca=$3; cert=$4; key=$5
+  name=$2; ca=$3; cert=$4; key=$5; proto=${6:-${OBS_PROTO:-tcp}}
   mkdir -p "$RUN/$name.spool"
+  if [ "$proto" = relp ]; then
+    listen="module(load=\"imrelp\")
+input(type=\"imrelp\" port=\"$PORT\" address=\"$ADDR\" tls=\"on\" tls.caCert=\"$ca\" tls.myCert=\"$cert\"
+      tls.myPrivKey=\"$key\" tls.authMode=\"certvalid\" ruleset=\"store\")"
+  else  # RFC 5425: syslog over TLS, octet-counted; the client must show a certificate of our CA
+    listen="global(DefaultNetstreamDriver=\"gtls\" DefaultNetstreamDriverCAFile=\"$ca\"
+       DefaultNetstreamDriverCertFile=\"$cert\" DefaultNetstreamDriverKeyFile=\"$key\")
+module(load=\"imtcp\" StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\" StreamDriver.AuthMode=\"x509/certvalid\")
+input(type=\"imtcp\" port=\"$PORT\" address=\"$ADDR\" ruleset=\"store\")"
+  fi
   cat >"$RUN/$name.conf" <<CONF
 global(workDirectory="$RUN/$name.spool")
-module(load="imrelp")
-input(type="imrelp" port="$PORT" address="$ADDR" tls="on" tls.caCert="$ca" tls.myCert="$cert"
-      tls.myPrivKey="$key" tls.authMode="certvalid" ruleset="store")
+$listen
 template(name="asis" type="string" string="%rawmsg%\n")
 ruleset(name="store") { action(type="omfile" file="$RUN/$name-events.log" template="asis") }
 CONF
