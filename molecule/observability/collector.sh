@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The scenario's collector side, on the lab internet's core bridge: a namespace with its own rsyslog
+# The scenario's collector side, on the lab's management network (a SOC reaches boxes there, and
+# shipping must not depend on which WAN is up): a namespace with its own rsyslog
 # (RELP over TLS, writing every received message as it came, RFC 5424 line per event) and a webhook
 # receiver (one JSON body per line). Every process is recorded by PID and stopped by that PID.
 #   collector.sh netns-up | netns-down
@@ -8,11 +9,11 @@
 #   collector.sh hook-start | hook-stop       the webhook receiver on OBS_ADDRESS:8080
 set -eu
 NS=${OBS_NETNS:-azb-a20-siem}
-ADDR=${OBS_ADDRESS:-203.0.113.220}
+ADDR=${OBS_ADDRESS:-198.18.0.220}
 PORT=${OBS_PORT:-6514}
 RUN=/run/$NS
 HERE=$(cd "$(dirname "$0")" && pwd)
-PEER=${NS#azb-}; PEER=${PEER//-/}   # the veth end in the internet namespace (IFNAMSIZ-safe)
+PEER=azbs-${NS#azb-}; PEER=${PEER%-siem}   # its veth end on the management bridge (IFNAMSIZ-safe)
 
 stop_pid() {  # stop_pid FILE: stop the process recorded in FILE and wait until it is gone
   [ -f "$1" ] || return 0
@@ -36,17 +37,16 @@ netns-up)
   mkdir -p "$RUN"
   ip netns list | grep -qw "$NS" || ip netns add "$NS"
   if ! ip -n "$NS" link show siem0 >/dev/null 2>&1; then
-    ip link add siem0 netns "$NS" type veth peer name "$PEER" netns azb-inet
-    ip -n azb-inet link set "$PEER" master core up
+    ip link add siem0 netns "$NS" type veth peer name "$PEER"
+    ip link set "$PEER" master azb-mgmt up
   fi
   ip -n "$NS" link set lo up
   ip -n "$NS" link set siem0 up
   ip -n "$NS" -br addr show dev siem0 | grep -q "$ADDR/" || ip -n "$NS" addr add "$ADDR/24" dev siem0
-  ip -n "$NS" route replace default via 203.0.113.254
   ;;
 netns-down)
   for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_pid "$f"; done
-  ip -n azb-inet link del "$PEER" 2>/dev/null || true
+  ip link del "$PEER" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$RUN"
   ;;

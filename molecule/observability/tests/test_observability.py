@@ -1,6 +1,6 @@
 """Observability verified by use on lab-a20: events are produced by real traffic and real faults,
 and must arrive at the scenario's collector (its own rsyslog over RELP + TLS, in a namespace on the
-lab internet, RFC 5425 over TLS) as RFC 5424 lines whose MSG is the JSON event, and at the webhook receiver as JSON.
+lab's management network, RFC 5425 over TLS) as RFC 5424 lines whose MSG is the JSON event, and at the webhook receiver as JSON.
 
 Every probe is bounded (socket timeouts, curl --max-time, polls with deadlines). Measured figures
 (arrival and drain times) are printed.
@@ -241,7 +241,7 @@ def test_collector_outage_loses_and_duplicates_nothing():
 # -- metrics: the exporter answers the management network only -----------------------------------
 
 def test_exporter_answers_management_with_azb_metrics(host):
-    mgmt = host.backend.get_hostname()
+    mgmt = host.ansible.get_variables()["ansible_host"]
     res = subprocess.run(["curl", "-s", "--max-time", "5", "http://%s:9100/metrics" % mgmt], capture_output=True,
                          text=True, timeout=10, check=False)
     assert res.returncode == 0, res.stderr
@@ -253,7 +253,7 @@ def test_exporter_answers_management_with_azb_metrics(host):
 
 
 def test_exporter_does_not_answer_from_a_zone(host):
-    mgmt = host.backend.get_hostname()
+    mgmt = host.ansible.get_variables()["ansible_host"]
     for target in ("10.3.0.1", mgmt):
         res = in_ns(NS["c3"], ["curl", "-s", "--max-time", "3", "http://%s:9100/metrics" % target])
         assert res.returncode != 0 and "azb_" not in res.stdout, "the exporter answered c3 at %s" % target
