@@ -251,6 +251,7 @@ rollback_armed:
 import hashlib
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils import audit
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, plan as zplan
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd, render_nft
@@ -291,6 +292,7 @@ def main():
         p = zplan.plan(site, nft, net)
         if p.changed and not module.check_mode:
             zplan.execute(p, nft, net, module.params["confirm_timeout"])
+            audit.record("azb_zone", p.actions(), {"state": state})
         elif not module.check_mode:
             zplan.save_state(p, nft)
     except RuntimeError as exc:

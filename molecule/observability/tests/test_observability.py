@@ -161,6 +161,18 @@ def test_wan_failover_arrives_as_a_structured_event(host):
     assert down["source"] == "azb-wan-health"
 
 
+def test_applied_change_arrives_as_an_audit_record():
+    """The converge applied the zones ruleset: its audit record waited in the queue for the collector."""
+    assert wait_for(lambda: matching([e for _, e in syslog_events()], event="audit.change"), 30), "no audit record"
+    rec = [e for _, e in syslog_events() if e.get("event") == "audit.change"][0]
+    print("audit record:", json.dumps(rec))
+    change = rec["change"]
+    assert change["module"] == "azb_zone" and change["actions"]
+    assert re.match(r"^[0-9a-f]{64}$", change["ruleset_sha256"])
+    assert change["controller_user"] and change["remote_user"] == "root"
+    assert change["controller_address"] == "198.18.0.1"
+
+
 # -- authentication of the collector ------------------------------------------------------------
 
 @pytest.fixture
