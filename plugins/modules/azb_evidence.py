@@ -162,7 +162,7 @@ def main():
     started = time.monotonic()
     when = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     try:
-        observed = probe.probe_matrix(zones, cells, p["probe_port"], p["probe_timeout"])
+        observed = probe.probe_matrix(zones, cells, p["probe_timeout"])
     except (RuntimeError, OSError) as exc:
         module.fail_json(msg="probing failed (the probe namespaces were removed): %s" % exc)
     cells = expect.compare(cells, observed)

@@ -83,18 +83,19 @@ def probes(site, proto="tcp", port=9):
 
 def expected(site, proto="tcp", port=9):
     cells = []
-    for p in probes(site, proto, port):
+    ports = port if isinstance(port, (list, tuple)) else [port]
+    for p in [pr for one in ports for pr in probes(site, proto, one)]:
         allowed, why = verdict(site, p)
         cells.append({"from": p.src, "to": p.dst, "src": str(p.src_addr), "dst": str(p.dst_addr),
-                      "proto": proto, "port": port, "expected": "allowed" if allowed else "refused", "why": why})
+                      "proto": proto, "port": p.port, "expected": "allowed" if allowed else "refused", "why": why})
     return cells
 
 
 def compare(cells, observed):
-    """Cells with what was observed and whether it matches; observed: {"src->dst": True/False/None}."""
+    """Cells with what was observed and whether it matches; observed: {"src->dst:port": True/False}."""
     out = []
     for c in cells:
-        seen = observed.get("%s->%s" % (c["from"], c["to"]))
+        seen = observed.get("%s->%s:%s" % (c["from"], c["to"], c["port"]))
         c = dict(c)
         c["observed"] = "not probed" if seen is None else ("allowed" if seen else "refused")
         c["ok"] = c["observed"] == c["expected"]

@@ -51,8 +51,9 @@ def _run(argv, timeout=10):
 class Namespaces(object):
     """Context manager: probe namespaces on zone bridges, removed on exit."""
 
-    def __init__(self, zones, prefix="azbev"):
+    def __init__(self, zones, prefix="azbev", parent=None):
         self.zones, self.prefix = zones, prefix   # [(zone name, bridge, probe ip, prefixlen, gateway)]
+        self.parent = parent                      # the netns holding the bridges (None: this one)
         self.made, self.procs, self.ns = [], [], {}
 
     def __enter__(self):
@@ -61,8 +62,9 @@ class Namespaces(object):
             self.cleanup_one(ns, host_if)   # a leftover of an interrupted run
             _run(["ip", "netns", "add", ns])
             self.made.append((ns, host_if))
-            _run(["ip", "link", "add", host_if, "type", "veth", "peer", "name", "eth0", "netns", ns])
-            _run(["ip", "link", "set", host_if, "master", bridge, "up"])
+            _run(["ip", "link", "add", host_if] + (["netns", self.parent] if self.parent else [])
+                 + ["type", "veth", "peer", "name", "eth0", "netns", ns])
+            _run(self._ip_parent() + ["link", "set", host_if, "master", bridge, "up"])
             _run(["ip", "-n", ns, "link", "set", "lo", "up"])
             _run(["ip", "-n", ns, "link", "set", "eth0", "up"])
             _run(["ip", "-n", ns, "addr", "add", "%s/%d" % (addr, plen), "dev", "eth0"])
@@ -70,9 +72,11 @@ class Namespaces(object):
             self.ns[name] = (ns, addr)
         return self
 
-    @staticmethod
-    def cleanup_one(ns, host_if):
-        subprocess.run(["ip", "link", "del", host_if], capture_output=True, check=False)
+    def _ip_parent(self):
+        return ["ip", "-n", self.parent] if self.parent else ["ip"]
+
+    def cleanup_one(self, ns, host_if):
+        subprocess.run(self._ip_parent() + ["link", "del", host_if], capture_output=True, check=False)
         subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)
 
     def __exit__(self, *exc):
@@ -101,17 +105,22 @@ class Namespaces(object):
         return json.loads(out)
 
 
-def probe_matrix(zones, cells, port, timeout=1.5):
-    """zones: [(name, bridge, ip, prefixlen, gateway)]; cells: [{from, to, dst}] -> {"from->to": bool}."""
+def cell_key(c):
+    return "%s->%s:%s" % (c["from"], c["to"], c["port"])
+
+
+def probe_matrix(zones, cells, timeout=1.5, prefix="azbev", parent=None):
+    """zones: [(name, bridge, ip, prefixlen, gateway)]; cells: [{from, to, dst, port}]
+    -> {"from->to:port": True (connected) | False}."""
     observed = {}
-    with Namespaces(zones) as nss:
-        for name in sorted(set(c["to"] for c in cells)):
+    with Namespaces(zones, prefix, parent) as nss:
+        for name, port in sorted(set((c["to"], c["port"]) for c in cells)):
             nss.listen(name, port)
         # Neighbour discovery first, so a first-packet ARP delay is not read as a refusal.
         for name, (ns, _) in nss.ns.items():
             subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1",
                             str([z for z in zones if z[0] == name][0][4])], capture_output=True, check=False)
         for src in sorted(set(c["from"] for c in cells)):
-            targets = [("%s->%s" % (c["from"], c["to"]), c["dst"], port) for c in cells if c["from"] == src]
+            targets = [(cell_key(c), c["dst"], c["port"]) for c in cells if c["from"] == src]
             observed.update(nss.connect_all(src, targets, timeout))
     return observed

@@ -68,9 +68,14 @@ def test_a_policy_to_the_box_itself_does_not_touch_the_matrix():
 
 def test_compare_marks_mismatches_and_unprobed_cells():
     cells = expect.expected(site())
-    observed = dict(("%s->%s" % (c["from"], c["to"]), c["expected"] == "allowed") for c in cells)
-    observed["lab->office"] = True          # a hand-inserted accept
-    del observed["dmz->lab"]                # a probe that did not run
+    observed = dict(("%s->%s:9" % (c["from"], c["to"]), c["expected"] == "allowed") for c in cells)
+    observed["lab->office:9"] = True        # a hand-inserted accept
+    del observed["dmz->lab:9"]              # a probe that did not run
     out = expect.compare(cells, observed)
     bad = sorted((c["from"], c["to"], c["observed"]) for c in out if not c["ok"])
     assert bad == [("dmz", "lab", "not probed"), ("lab", "office", "allowed")]
+
+
+def test_several_ports_give_one_cell_per_pair_and_port():
+    cells = expect.expected(site(), port=[9, 5432])
+    assert len(cells) == 2 * 16 and set(c["port"] for c in cells) == {9, 5432}
