@@ -56,7 +56,7 @@ def ports_named(site, live_ruleset, limit=16):
         if p.proto == "tcp":
             ports.update(lo for lo, _hi in p.ports)
     ports.update(int(n) for n in re.findall(r"\btcp \. (\d+)", live_ruleset or ""))
-    for group in re.findall(r"tcp dport (\{[^}]*\}|\d+)", live_ruleset or ""):
+    for group in re.findall(r"(?:tcp dport|l4proto tcp th dport) (\{[^}]*\}|\d+)", live_ruleset or ""):
         ports.update(int(n) for n in re.findall(r"(\d+)(?:-\d+)?", group))
     return sorted(ports)[:limit]
 
