@@ -89,7 +89,7 @@ def test_console_errors_are_seen_by_this_check(tmp_path):
     """The detector itself: a page that logs an error must be caught (so a pass below means something)."""
     page = tmp_path / "control.html"
     page.write_text("<!DOCTYPE html><html><body><script>console.error('control error')</script></body></html>")
-    _, console = chromium_dump(str(page))
+    console = chromium_dump(str(page))[1]
     assert [line for line in console if "control error" in line], "chromium's console log is not visible"
 
 

@@ -9,7 +9,6 @@ import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -131,7 +130,7 @@ def test_refused_connection_arrives_as_a_structured_event():
     assert tcp_attempt(sport).startswith("refused")
     want = dict(event="firewall.policy", policy="office-lab-ssh", action="drop", src="10.3.0.50", dst=C1,
                 proto="TCP", sport=sport, dport=22, **{"in": "br3", "out": "br1"})
-    assert wait_for(lambda: matching([e for _, e in syslog_events()], **want), 20), "no event at the collector"
+    assert wait_for(lambda: matching([e for _h, e in syslog_events()], **want), 20), "no event at the collector"
     took = time.monotonic() - t0
     header, event = [(h, e) for h, e in syslog_events() if matching([e], **want)][0]
     print("refused connection -> collector in %.2f s: %s %s" % (took, header, event))
@@ -142,10 +141,10 @@ def test_refused_connection_arrives_as_a_structured_event():
 
 
 def test_wan_failover_arrives_as_a_structured_event(host):
-    seen = set(e["id"] for _, e in syslog_events())   # earlier transitions (boot, converge) do not count
+    seen = set(e["id"] for _h, e in syslog_events())   # earlier transitions (boot, converge) do not count
 
     def new(**want):
-        return matching([e for _, e in syslog_events() if e["id"] not in seen], event="wan.transition", **want)
+        return matching([e for _h, e in syslog_events() if e["id"] not in seen], event="wan.transition", **want)
 
     t0 = time.monotonic()
     link_fault(1, True)
@@ -164,8 +163,8 @@ def test_wan_failover_arrives_as_a_structured_event(host):
 
 def test_applied_change_arrives_as_an_audit_record():
     """The converge applied the zones ruleset: its audit record waited in the queue for the collector."""
-    assert wait_for(lambda: matching([e for _, e in syslog_events()], event="audit.change"), 30), "no audit record"
-    rec = [e for _, e in syslog_events() if e.get("event") == "audit.change"][0]
+    assert wait_for(lambda: matching([e for _h, e in syslog_events()], event="audit.change"), 30), "no audit record"
+    rec = [e for _h, e in syslog_events() if e.get("event") == "audit.change"][0]
     print("audit record:", json.dumps(rec))
     change = rec["change"]
     assert change["module"] == "azb_zone" and change["actions"]
@@ -212,8 +211,11 @@ def test_a_collector_with_another_cas_certificate_gets_nothing(host, impostor_ce
     finally:
         collector("stop", "impostor")
         start_real()
-    got = lambda: set(int(e["sport"]) for e in matching([e for _, e in syslog_events()], policy="office-lab-burst")
-                      if base <= int(e["sport"]) < base + 5)
+
+    def got():
+        return set(int(e["sport"]) for e in matching([e for _h, e in syslog_events()], policy="office-lab-burst")
+                   if base <= int(e["sport"]) < base + 5)
+
     assert wait_for(lambda: len(got()) == 5, 60), "queued events did not reach the real collector: %s" % got()
 
 
@@ -231,7 +233,7 @@ def test_collector_outage_loses_and_duplicates_nothing():
     start_real()
 
     def burst_events():
-        return [e for _, e in syslog_events() if e.get("policy") == "office-lab-burst"
+        return [e for _h, e in syslog_events() if e.get("policy") == "office-lab-burst"
                 and base <= int(e["sport"]) < base + BURST]
 
     arrived = wait_for(lambda: len(set(int(e["sport"]) for e in burst_events())) >= BURST, 120, 0.5)

@@ -101,4 +101,3 @@ def compare(cells, observed):
         c["ok"] = c["observed"] == c["expected"]
         out.append(c)
     return out
-

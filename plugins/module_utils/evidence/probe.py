@@ -99,7 +99,7 @@ class Namespaces(object):
 
     def connect_all(self, zone, targets, timeout):
         """{key: True (connected) | False (refused or no answer within timeout)} from one zone."""
-        ns, _ = self.ns[zone]
+        ns = self.ns[zone][0]
         out = _run(["ip", "netns", "exec", ns, "python3", "-c", CONNECTOR, json.dumps(targets), str(timeout)],
                    timeout=timeout + 20)
         return json.loads(out)
@@ -117,7 +117,7 @@ def probe_matrix(zones, cells, timeout=1.5, prefix="azbev", parent=None):
         for name, port in sorted(set((c["to"], c["port"]) for c in cells)):
             nss.listen(name, port)
         # Neighbour discovery first, so a first-packet ARP delay is not read as a refusal.
-        for name, (ns, _) in nss.ns.items():
+        for name, (ns, _addr) in nss.ns.items():
             subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1",
                             str([z for z in zones if z[0] == name][0][4])], capture_output=True, check=False)
         for src in sorted(set(c["from"] for c in cells)):

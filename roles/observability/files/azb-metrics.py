@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Prometheus textfile collector of azblink.nfv: zone traffic, firewall ruleset, WAN, tunnels, VMs.
 
 Run by azb-metrics.timer; writes DIR/azb.prom atomically (node exporter's textfile collector reads
@@ -33,7 +32,7 @@ class Families(object):
 
     def append(self, line):
         if line.startswith("# TYPE "):
-            _, _, name, kind = line.split()
+            name, kind = line.split()[2:4]
             self.types[name] = kind
 
     def add(self, name, labels, value):

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """rsyslog omprog helper: POST each event (one JSON line on stdin) to a webhook URL.
 
 rsyslog runs it with confirmMessages: we answer OK only once the webhook has taken the event (2xx);
