@@ -76,3 +76,25 @@ def test_check_diff_names_the_flows_that_open_and_close(restore):
     result = change()[0]
     assert result["changed"]
     assert {22: connects(22), 80: connects(80)} == {22: True, 80: False}
+
+
+def test_the_applied_change_arrives_as_an_audit_record():
+    """The change above was applied by azb_zone: its audit record reaches the collector."""
+    def records():
+        out = []
+        path = "/run/%s/siem-events.log" % VARS["obs_collector_netns"]
+        with open(path) as fh:
+            for line in fh:
+                if " audit.change - " in line:
+                    out.append(json.loads(line.split(" audit.change - ", 1)[1]))
+        return out
+
+    deadline = time.monotonic() + 30
+    while not records() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert records(), "no audit record at the collector"
+    change_rec = records()[-1]["change"]
+    print("audit record:", json.dumps(change_rec))
+    assert change_rec["module"] == "azb_zone" and change_rec["actions"]
+    assert len(change_rec["ruleset_sha256"]) == 64
+    assert change_rec["remote_user"] == "root" and change_rec["controller_address"] == "198.18.0.1"
