@@ -93,7 +93,7 @@ class PlainCollector(object):
         self.proc = subprocess.Popen(["ip", "netns", "exec", COLLECTOR_NS, "/usr/sbin/rsyslogd", "-n", "-f",
                                       RUN + "/plain.conf", "-i", RUN + "/plain.rsyslogd.pid"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
+        for _attempt in range(100):
             if "LISTEN" in run(["ip", "netns", "exec", COLLECTOR_NS, "ss", "-Hltn", "sport = :%d" % PLAIN_PORT]).stdout:
                 return
             time.sleep(0.1)

@@ -279,12 +279,12 @@ def test_vm_restart_arrives_as_a_structured_event(host):
     virsh = "virsh -c qemu:///system"
     assert wait_for(lambda: host.run("%s domstate pos1" % virsh).stdout.strip() == "running", 120, 1), \
         "pos1 does not run"
-    seen = set(e["id"] for _, e in syslog_events())
+    seen = set(e["id"] for _h, e in syslog_events())
     t0 = time.monotonic()
     host.run_test("%s destroy pos1" % virsh)
 
     def new():
-        return matching([e for _, e in syslog_events() if e["id"] not in seen], event="vm.restart", vm="pos1")
+        return matching([e for _h, e in syslog_events() if e["id"] not in seen], event="vm.restart", vm="pos1")
 
     assert wait_for(new, 90, 0.5), "no vm.restart event for pos1"
     event = new()[0]

@@ -34,8 +34,8 @@ def change(*extra, original=False):
     assert res.returncode == 0, res.stdout[-3000:]
     with open(RESULT) as fh:
         out = json.load(fh)
-    print("reach_change.yml %s in %.1f s" % (" ".join(extra) or ("restore" if original else "apply"),
-                                            time.monotonic() - t0))
+    what = " ".join(extra) or ("restore" if original else "apply")
+    print("reach_change.yml %s in %.1f s" % (what, time.monotonic() - t0))
     return out, res.stdout
 
 
