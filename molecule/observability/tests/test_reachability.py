@@ -3,6 +3,7 @@
 with the live and the desired ruleset), and real traffic between the lab clients agrees before and
 after the change is applied. The original policies are restored at the end.
 """
+import datetime
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ IDX = VARS["obs_lab_appliance"].rsplit("a", 1)[1]
 NS = dict((c["label"], "azb-a%s-c-%s" % (IDX, c["label"])) for c in VARS["obs_lab_clients"])
 C1 = VARS["obs_lab_clients"][0]["address"].split("/")[0]
 RESULT = os.path.join(EPHEMERAL, "reach-result.json")
+APPLIED = []   # when the first test applied its change (wall clock, shared with the box: same kernel)
 
 
 def change(*extra, original=False):
@@ -61,6 +63,19 @@ def restore():
     change(original=True)
 
 
+@pytest.fixture(scope="module")
+def collector_up():
+    """The real collector (test_observability's own is gone with its module); stopped by PID after."""
+    env = dict(os.environ, OBS_NETNS=VARS["obs_collector_netns"], OBS_ADDRESS=VARS["obs_collector_address"])
+    script = os.path.join(SCENARIO, "collector.sh")
+    pki = os.path.join(EPHEMERAL, "pki")
+    subprocess.run([script, "stop", "siem"], env=env, check=True, timeout=60)
+    subprocess.run([script, "start", "siem", pki + "/ca.crt", pki + "/certs/siem.crt", pki + "/private/siem.key",
+                    VARS["azb_observability_collectors"][0]["protocol"]], env=env, check=True, timeout=60)
+    yield
+    subprocess.run([script, "stop", "siem"], env=env, check=True, timeout=60)
+
+
 def test_check_diff_names_the_flows_that_open_and_close(restore):
     before = {22: connects(22), 80: connects(80)}
     assert before == {22: False, 80: True}, "unexpected starting point: %s" % before
@@ -73,12 +88,13 @@ def test_check_diff_names_the_flows_that_open_and_close(restore):
     # Check mode changed nothing: the traffic is as before.
     assert {22: connects(22), 80: connects(80)} == before
     # Applied, real traffic agrees with the diff.
+    APPLIED.append(time.time())
     result = change()[0]
     assert result["changed"]
     assert {22: connects(22), 80: connects(80)} == {22: True, 80: False}
 
 
-def test_the_applied_change_arrives_as_an_audit_record():
+def test_the_applied_change_arrives_as_an_audit_record(collector_up):
     """The change above was applied by azb_zone: its audit record reaches the collector."""
     def records():
         out = []
@@ -87,7 +103,10 @@ def test_the_applied_change_arrives_as_an_audit_record():
             for line in fh:
                 if " audit.change - " in line:
                     out.append(json.loads(line.split(" audit.change - ", 1)[1]))
-        return out
+        # Only records of changes made since this module applied its own (earlier ones do not count).
+        since = APPLIED[0] if APPLIED else time.time()
+        return [r for r in out if r["change"].get("module") == "azb_zone"
+                and datetime.datetime.fromisoformat(r["time"]).timestamp() >= since - 1]
 
     deadline = time.monotonic() + 30
     while not records() and time.monotonic() < deadline:
@@ -98,3 +117,4 @@ def test_the_applied_change_arrives_as_an_audit_record():
     assert change_rec["module"] == "azb_zone" and change_rec["actions"]
     assert len(change_rec["ruleset_sha256"]) == 64
     assert change_rec["remote_user"] == "root" and change_rec["controller_address"] == "198.18.0.1"
+    assert change_rec["controller_user"], "the play set AZB_CONTROLLER_USER"
