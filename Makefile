@@ -28,7 +28,7 @@ SANITY_HOME := $(abspath build/home)
 HOST_PACKAGES := systemd-container debootstrap qemu-system-x86 qemu-utils nftables apt-cacher-ng \
                  dnsmasq-base busybox-static cpio iproute2 iperf3 openssh-client rsync curl \
                  python3-venv git wireguard-go wireguard-tools openvpn iputils-ping tcpdump openssl \
-                 frr
+                 frr rsyslog rsyslog-gnutls chromium
 
 .PHONY: help demo test test-quick deps host-deps venv collection lint sanity unit molecule \
         lab-up lab-down lab-status bench build clean

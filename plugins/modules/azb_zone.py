@@ -286,12 +286,24 @@ rollback_armed:
   description: Whether a rollback timer is waiting for confirmation.
   returned: when state is present
   type: bool
+reachability:
+  description:
+    - In check mode with diff, when the ruleset would change, what the change does to reachability
+      between zones, found by probing (TCP to the default probe port and the ports the policies name)
+      with the live ruleset and then the desired one, each loaded in a scratch network namespace.
+    - The same flows appear in the diff as an extra entry, one "allowed FROM -> TO tcp/PORT" line each.
+  returned: when check mode, diff mode and a ruleset change
+  type: dict
+  sample: {"opened": ["office -> dmz tcp/5432"], "closed": ["dev -> lab tcp/22"], "probes": 48,
+           "ports": ["tcp/9", "tcp/22", "tcp/5432"]}
 """
 
 import hashlib
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils import audit
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.evidence import reach
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, plan as zplan
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd, render_nft
 from ansible_collections.azblink.nfv.plugins.module_utils.zones.net_adapter import NetAdapter
@@ -331,6 +343,7 @@ def main():
         p = zplan.plan(site, nft, net)
         if p.changed and not module.check_mode:
             zplan.execute(p, nft, net, module.params["confirm_timeout"])
+            audit.record("azb_zone", p.actions(), {"state": state})
         elif not module.check_mode:
             zplan.save_state(p, nft)
     except RuntimeError as exc:
@@ -343,7 +356,20 @@ def main():
                                       and not module.check_mode))
     if module._diff and p.changed:
         result["diff"] = p.diff()
+        if module.check_mode and p.nft_change:
+            _reachability(module, site, nft, rendered["ruleset"], result)
     module.exit_json(**result)
+
+
+def _reachability(module, site, nft, desired, result):
+    """Check + diff: what the change does to reachability, probed live vs desired (scratch netns)."""
+    try:
+        result["reachability"] = reach.diff(site, nft.live(), desired)
+    except (RuntimeError, OSError) as exc:
+        result["reachability"] = {"error": str(exc)}
+        module.warn("reachability diff not computed: %s" % exc)
+        return
+    result["diff"].append(reach.as_diff(result["reachability"]))
 
 
 def _absent(module, nft, net):
