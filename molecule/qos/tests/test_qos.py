@@ -1,0 +1,164 @@
+"""QoS verified by traffic on lab-a22: a voice-like UDP flow from the office zone and bulk TCP from
+the NVR zone, both to our server on the lab internet, through the shaped wan1 and the ISP's modem
+(a 22 Mbit/s uplink with a deep queue, see server_side.sh).
+
+Every flow is bounded (iperf3 -t, voice packet counts with a grace period, tcpdump -c under timeout,
+polls with deadlines). Figures are printed (pytest -s / junit) and checked against the issue's bar:
+voice loss 0 and p99 rise <= 10 ms while bulk saturates the link; bulk gets at least its guarantee;
+the same load without the QoS configuration shows the damage.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../..")))
+with open(os.path.join(HERE, "..", "vars.yml")) as fh:
+    VARS = yaml.safe_load(fh)
+APP = VARS["qos_lab_appliance"]
+IDX = APP.rsplit("a", 1)[1]
+NS = dict((c["label"], "azb-a%s-c-%s" % (IDX, c["label"])) for c in VARS["qos_lab_clients"])
+SRV_NS = VARS["qos_server_netns"]
+SRV = VARS["qos_server_address"]
+ISP_NS = "azb-a%s-isp1" % IDX
+PY = os.path.join(REPO, ".venv/bin/python")
+VOICE = os.path.join(HERE, "voice.py")
+VOICE_PORT = 4000
+LINK_MBIT = 20.0          # azb_qos_links[0].egress
+DOWN_MBIT = 50.0          # azb_qos_links[0].ingress
+BULK_GUARANTEE_MBIT = 4.0  # the default bulk class: 20% of the link
+BULK_SECONDS = 14
+VOICE_PACKETS = 400       # 8 s at 50 packets/s, inside the bulk transfer
+SETTLE_S = 3              # bulk ramps up and fills the queues before voice starts
+
+
+def in_ns(ns, argv, timeout=30):
+    return subprocess.run(["ip", "netns", "exec", ns] + argv, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def wait_for(pred, seconds, step=0.2):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def voice(count):
+    res = in_ns(NS["voice"], [sys.executable, VOICE, "send", SRV, str(VOICE_PORT), "--count", str(count)],
+                timeout=count / 50.0 + 15)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def iperf(label, seconds, reverse=False, streams=4):
+    argv = ["iperf3", "-c", SRV, "-t", str(seconds), "-P", str(streams), "-J"] + (["-R"] if reverse else [])
+    return subprocess.Popen(["ip", "netns", "exec", NS[label], "timeout", str(seconds + 15)] + argv,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def mbit(proc):
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err or out
+    assert "error" not in json.loads(out), out
+    return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e6
+
+
+def voice_under_bulk():
+    """(voice figures, bulk Mbit/s): voice runs inside a bulk upload from the NVR zone."""
+    bulk = iperf("nvr", BULK_SECONDS)
+    time.sleep(SETTLE_S)  # bulk is a fixed-length background load; voice starts once it is at speed
+    v = voice(VOICE_PACKETS)
+    return v, mbit(bulk)
+
+
+def qos_off(host):
+    host.run("tc qdisc del dev wan1 root; tc qdisc del dev wan1 ingress; nft delete table inet azblink_qos")
+
+
+def qos_on(host):
+    """The box's own apply path (the one azb-qos.service runs at boot)."""
+    host.check_output("sh /etc/azblink/qos.sh /etc/azblink")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def servers():
+    """iperf3 and the voice echo in our server namespace, bounded by timeout and stopped by PID."""
+    procs = [subprocess.Popen(["ip", "netns", "exec", SRV_NS, "timeout", "600", "iperf3", "-s", "-B", SRV],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+             subprocess.Popen(["ip", "netns", "exec", SRV_NS, sys.executable, VOICE, "echo", SRV, str(VOICE_PORT),
+                               "--seconds", "600"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    assert wait_for(lambda: voice(5)["received"] == 5, 20, 0.5), "voice echo not reachable through the box"
+    yield
+    for p in procs:
+        p.terminate()
+        p.wait(10)
+
+
+def _row(name, idle, v, bulk):
+    return "%-12s voice loss %d/%d  p50 %6.2f ms  p99 %6.2f ms (idle %5.2f, rise %+7.2f)  bulk %5.2f Mbit/s" % (
+        name, v["lost"], v["sent"], v["p50_ms"] or -1, v["p99_ms"] or -1, idle["p99_ms"], (v["p99_ms"] or 999) -
+        idle["p99_ms"], bulk)
+
+
+def test_voice_stays_clear_under_bulk_and_is_damaged_without_qos(host):
+    idle = voice(250)
+    assert idle["lost"] == 0, idle
+    with_qos, bulk_qos = voice_under_bulk()
+    qos_off(host)
+    try:
+        idle_raw = voice(250)
+        without, bulk_raw = voice_under_bulk()
+    finally:
+        qos_on(host)
+    print("\n" + _row("with QoS", idle, with_qos, bulk_qos))
+    print(_row("without QoS", idle_raw, without, bulk_raw))
+    assert with_qos["lost"] == 0, with_qos
+    assert with_qos["p99_ms"] - idle["p99_ms"] <= 10.0, with_qos
+    assert bulk_qos >= BULK_GUARANTEE_MBIT, "bulk got %.2f Mbit/s, below its guarantee" % bulk_qos
+    assert bulk_qos <= LINK_MBIT * 1.03, "the upload was not shaped to the link rate: %.2f" % bulk_qos
+    # The load is real: without the shaper the modem's queue fills and voice waits in it.
+    assert without["lost"] > 0 or without["p99_ms"] - idle_raw["p99_ms"] > 10.0, without
+
+
+def _dscp_seen(match, send, count=10):
+    """Packets leaving the box on wan1 (seen at the ISP) matching a pcap filter, while send() runs."""
+    cap = subprocess.Popen(["ip", "netns", "exec", ISP_NS, "timeout", "15", "tcpdump", "-n", "-p", "-i", "cust0",
+                            "-c", str(count), match], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    time.sleep(1.0)  # tcpdump opens its socket; packets before that are simply not counted
+    send()
+    out, _err = cap.communicate(timeout=30)
+    return len([line for line in out.splitlines() if line.strip()])
+
+
+def test_voice_leaves_marked_ef_and_bulk_cs1(host):  # host: keeps pytest's order (testinfra groups by it)
+    ef = "udp and dst host %s and dst port %d and (ip[1] & 0xfc) = 0xb8" % (SRV, VOICE_PORT)
+    assert _dscp_seen(ef, lambda: voice(50)) == 10
+    cs1 = "tcp and dst host %s and dst port 5201 and (ip[1] & 0xfc) = 0x20" % SRV
+    assert _dscp_seen(cs1, lambda: mbit(iperf("nvr", 2, streams=1))) == 10
+
+
+def test_download_is_shaped_through_the_ifb(host):
+    down = mbit(iperf("nvr", 5, reverse=True))
+    print("\ndownload through the IFB: %.2f Mbit/s (declared %.0f)" % (down, DOWN_MBIT))
+    assert 0.5 * DOWN_MBIT <= down <= DOWN_MBIT * 1.03
+
+
+def test_shaping_comes_back_after_a_reboot(host):
+    qos_off(host)  # as after a cold boot: nothing of it in the kernel
+    subprocess.run([PY, "-m", "tests.lab.azblab", "restart", APP], cwd=REPO, check=True, timeout=180,
+                   capture_output=True)
+    assert wait_for(lambda: voice(5)["received"] == 5, 60, 1), "voice path did not come back: %s %s" % (
+        voice(5), in_ns(NS["voice"], ["ping", "-c", "2", "-W", "1", SRV]).stdout)
+    up = mbit(iperf("nvr", 4))
+    print("\nupload after the reboot: %.2f Mbit/s" % up)
+    assert up <= LINK_MBIT * 1.03
+    ef = "udp and dst host %s and dst port %d and (ip[1] & 0xfc) = 0xb8" % (SRV, VOICE_PORT)
+    assert _dscp_seen(ef, lambda: voice(50)) == 10
