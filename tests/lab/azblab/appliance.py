@@ -12,7 +12,7 @@ import signal
 import time
 
 from . import system
-from .topology import MGMT_BRIDGE, MGMT_PREFIX, Appliance
+from .topology import MGMT_BRIDGE, MGMT_PREFIX, SEGMENT_PORT_PREFIX, Appliance
 
 GUEST_MOUNT = "/var/lib/azblink/lab-guest"
 # What an NFV host needs from its container: network administration, taps, qemu, libvirt.
@@ -135,6 +135,7 @@ def stop(app: Appliance, timeout: float = 20.0) -> None:
 # The cables of an appliance: they survive a reboot, like the NICs and what is plugged into them.
 CABLED = ("lo", "mgmt0", "wan1", "wan2")
 CLIENT_PORT_PREFIX = "lc-"
+KEPT_PREFIXES = (CLIENT_PORT_PREFIX, SEGMENT_PORT_PREFIX)  # client and shared-segment cables
 FRESH_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.conf.all.rp_filter",
                  "net.ipv4.conf.default.rp_filter")
 
@@ -159,7 +160,7 @@ def power_off_network(app: Appliance) -> None:
     links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
     for link in links:
         name = link["ifname"]
-        if name in CABLED or name.startswith(CLIENT_PORT_PREFIX):
+        if name in CABLED or name.startswith(KEPT_PREFIXES):
             system.ip(app.netns, "link", "set", name, "nomaster", check=False)
             system.ip(app.netns, "addr", "flush", "dev", name, check=False)
             if name != "lo":
