@@ -17,6 +17,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLL_ROOT))
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
+# Everything the tools install or cache stays in build/ (the user's home is left as it was): Ansible's
+# home (ansible-lint and Molecule place collections there), caches (pip, Molecule's ephemeral dirs).
+export ANSIBLE_HOME := $(abspath build/ansible)
+export XDG_CACHE_HOME := $(abspath build/cache)
+# ansible-test keeps its virtualenvs under ~/.ansible/test: it gets a home of its own in build/.
+SANITY_HOME := $(abspath build/home)
 
 # Debian packages of the controller and the lab (the appliances get theirs inside the lab).
 HOST_PACKAGES := systemd-container debootstrap qemu-system-x86 qemu-utils nftables apt-cacher-ng \
@@ -42,11 +48,17 @@ demo: deps collection
 	for i in $$(seq 1 $(APPLIANCES)); do $(SUDO) $(BIN)/python -m tests.lab.demo_check $$i; done
 
 ## test        everything CI runs: lint, sanity, unit tests, Molecule scenarios on the lab
+# Every stage runs even when one before it failed, so the closing summary (stages, scenarios with
+# their times, failing test ids, "make test: N passed, N failed, N skipped") is always printed;
+# the exit status is non-zero when anything failed.
+TEST_STAGES ?= lint sanity unit molecule
 test: deps
-	@rm -rf $(REPORTS); start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sanity unit molecule; \
+	@rm -rf $(REPORTS); mkdir -p $(REPORTS); start=$$(date +%s); rc=0; \
+	for stage in $(TEST_STAGES); do t=$$(date +%s); \
+	  if $(MAKE) --no-print-directory $$stage; then st=passed; else st=failed; rc=1; fi; \
+	  printf '%s\t%s\t%s\n' $$stage $$st $$(( $$(date +%s) - t )) >> $(REPORTS)/stages.tsv; done; \
 	echo "make test: all stages done in $$(( $$(date +%s) - start ))s"; \
-	$(BIN)/python tests/summarize.py '$(REPORTS)/*.xml'
+	$(BIN)/python tests/summarize.py $(REPORTS) || rc=1; exit $$rc
 
 ## test-quick  lint and unit tests (no lab)
 test-quick: deps lint unit
@@ -87,11 +99,11 @@ sanity: $(SANITY_VENV)/.installed collection
 	@v=$$($(SANITY_VENV)/bin/python -c "import re,ansible_test,os; \
 	  p=os.path.join(os.path.dirname(ansible_test.__file__),'_internal/python_requirements.py'); \
 	  print(re.search(r\"pip='([0-9.]+)'\", open(p).read()).group(1).replace('.','_'))"); \
-	  mkdir -p $(HOME)/.ansible/test/cache; \
-	  cp tests/sanity/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$$v.py
+	  mkdir -p $(SANITY_HOME)/.ansible/test/cache; \
+	  cp tests/sanity/get_pip_offline.py $(SANITY_HOME)/.ansible/test/cache/get_pip_$$v.py
 	cd $(COLL_DIR) && rm -rf .git && git init -q && git add -A && \
-	  PATH=$(abspath $(SANITY_VENV))/bin:$$PATH $(abspath $(SANITY_VENV))/bin/ansible-test sanity \
-	  --local --python 3.11 --requirements
+	  HOME=$(SANITY_HOME) PATH=$(abspath $(SANITY_VENV))/bin:$$PATH $(abspath $(SANITY_VENV))/bin/ansible-test \
+	  sanity --local --python 3.11 --requirements
 
 # pytest exits 5 when it collected nothing: that is reported as what it is, never as a pass.
 REPORTS := $(abspath build/reports)
@@ -99,10 +111,13 @@ unit: venv collection
 	@mkdir -p $(REPORTS); rc=0; $(BIN)/pytest -q --junitxml=$(REPORTS)/unit.xml || rc=$$?; \
 	if [ $$rc = 5 ]; then echo "unit: pytest collected no tests"; exit 1; fi; exit $$rc
 
-## molecule    the Molecule scenarios on the lab (SCENARIOS="default ...")
-SCENARIOS ?= default zones wan workloads multisite
+## molecule    the Molecule scenarios on the lab, side by side (SCENARIOS="default ...", MOLECULE_JOBS=N)
+# Longest first, so the short ones fill in around them; each scenario has its own appliances.
+SCENARIOS ?= workloads multisite wan zones default integrator
+MOLECULE_JOBS ?= 3
 molecule: venv collection
-	for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+	@mkdir -p $(REPORTS)
+	$(BIN)/python tests/run_scenarios.py --jobs $(MOLECULE_JOBS) --reports $(REPORTS) $(SCENARIOS)
 
 ## lab-up      start APPLIANCES=N lab appliances (IMAGE=nfv|base); writes .lab/inventory.yml
 lab-up: deps

@@ -1,30 +1,84 @@
-"""Add up the JUnit reports of every pytest stage of `make test` into one closing line.
+"""The closing summary of `make test`: every stage, every scenario and every test, in one place.
 
-The line has the plain form CI reads ("N passed, N failed"), so a run that executed nothing cannot
-pass as green: zero tests is reported as a failure by the caller.
+It reads the JUnit reports of the pytest stages (unit tests, each scenario's testinfra verify), the
+stage results the Makefile records (stages.tsv: name, status, seconds) and the scenario runner's
+scenarios.json. A stage or a scenario that failed without a failing test in a report (a lint error, a
+converge that broke) counts as one failure under its own id, so a run that failed anywhere can never
+print "0 failed". The last line has the plain form CI reads ("N passed, N failed"); zero tests
+executed is a failure too.
 """
 import glob
+import json
+import os
 import sys
 import xml.etree.ElementTree as ET
 
 
-def main(pattern):
-    passed = failed = skipped = 0
-    files = sorted(glob.glob(pattern))
-    for path in files:
-        root = ET.parse(path).getroot()
-        suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-        for s in suites:
-            tests = int(s.get("tests", 0))
-            f = int(s.get("failures", 0)) + int(s.get("errors", 0))
-            sk = int(s.get("skipped", 0))
-            passed += tests - f - sk
-            failed += f
-            skipped += sk
-    print(f"reports: {', '.join(files) or 'none'}")
-    print(f"make test: {passed} passed, {failed} failed, {skipped} skipped")
+def junit(path):
+    """(passed, failed ids, skipped) of one JUnit report."""
+    passed, failed, skipped = 0, [], 0
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        cid = "%s::%s" % (case.get("classname", ""), case.get("name", ""))
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.append(cid)
+        elif case.find("skipped") is not None:
+            skipped += 1
+        else:
+            passed += 1
+    return passed, failed, skipped
+
+
+def read_stages(reports):
+    out = []
+    try:
+        with open(os.path.join(reports, "stages.tsv")) as fh:
+            for line in fh:
+                name, status, secs = line.rstrip("\n").split("\t")
+                out.append((name, status, int(secs)))
+    except OSError:
+        pass
+    return out
+
+
+def read_scenarios(reports):
+    try:
+        with open(os.path.join(reports, "scenarios.json")) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return {"scenarios": {}}
+
+
+def main(reports):
+    passed = skipped = 0
+    failed = []
+    per_report = {}
+    for path in sorted(glob.glob(os.path.join(reports, "*.xml"))):
+        try:
+            p, f, s = junit(path)
+        except ET.ParseError as exc:
+            p, f, s = 0, ["%s (unreadable report: %s)" % (os.path.basename(path), exc)], 0
+        per_report[os.path.basename(path)] = (p, len(f), s)
+        passed, skipped = passed + p, skipped + s
+        failed += f
+    for name, status, secs in read_stages(reports):
+        print("stage %-9s %-7s %5ds" % (name, status, secs))
+        if status != "passed" and name != "molecule":
+            failed.append("stage:%s" % name)
+    scen = read_scenarios(reports)
+    for name, r in sorted(scen["scenarios"].items(), key=lambda kv: -kv[1]["seconds"]):
+        p, f, s = per_report.get("molecule-%s.xml" % name, (0, 0, 0))
+        print("scenario %-14s %-7s %5ds  verify: %d passed, %d failed, %d skipped"
+              % (name, r["status"], r["seconds"], p, f, s))
+        if r["status"] != "passed" and not f:
+            failed.append("scenario:%s (see %s)" % (name, r["log"]))
+    if scen.get("wall_seconds"):
+        print("scenarios: %d s wall with up to %s side by side" % (scen["wall_seconds"], scen.get("jobs")))
+    for cid in failed:
+        print("FAILED %s" % cid)
+    print("make test: %d passed, %d failed, %d skipped" % (passed, len(failed), skipped))
     return 1 if failed or passed == 0 else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build/reports"))

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from . import appliance, image, segment, system, world
+from . import appliance, image, lease, segment, system, world
 from .topology import (INET_DNS, INET_NS, INET_PING_TARGETS, INET_WEB, MAX_APPLIANCES, MGMT_BRIDGE,
                        appliance as topo_appliance, segments_of, valid_segment_name)
 
@@ -137,6 +137,13 @@ def _delete_appliance_netns(app) -> None:
 
 def cmd_down(args) -> None:
     names = set(args.only or [topo_appliance(i).name for i in range(1, MAX_APPLIANCES + 1)])
+    me = lease.owner_from_env()
+    for name, pid in sorted(lease.busy(system.RUN_DIR, names, me).items()):
+        system.log(f"{name} is leased by another run (pid {pid}): left alone")
+        names.discard(name)
+    if args.only and not names:
+        return
+    lease.release(system.RUN_DIR, names, me)
     # A shared segment goes with the first of its members that goes.
     segments = segment.load()
     doomed = segments_of(segments, names)
@@ -157,7 +164,7 @@ def cmd_down(args) -> None:
             system.ip(None, "link", "del", app.mgmt_host_ifname, check=False)
         for isp in app.isps:
             system.ip(INET_NS, "route", "del", isp.network, check=False)
-    if args.only and existing_indices():
+    if existing_indices():
         write_inventory(args.inventory, [], "", "none")
         system.log("other appliances still run: the lab's shared world stays up")
         return
@@ -266,6 +273,30 @@ def cmd_fault(args) -> None:
     system.log(f"{args.kind} fault {'on' if on else 'off'} for {isp.netns}")
 
 
+def _lease_or_wait(lock, names, wait_s) -> None:
+    """With AZB_LAB_LEASE_PID set, take the appliances' leases, waiting (lab lock released meanwhile)
+    while another live run holds one of them; bounded by `wait_s`."""
+    me = lease.owner_from_env()
+    if me is None:
+        return
+    deadline = time.time() + wait_s
+    said = set()
+    while True:
+        busy = lease.busy(system.RUN_DIR, names, me)
+        if not busy:
+            lease.take(system.RUN_DIR, names, me)
+            return
+        for name, pid in busy.items():
+            if name not in said:
+                system.log(f"{name} is leased by another run (pid {pid}): waiting for it")
+                said.add(name)
+        if time.time() > deadline:
+            system.die(f"appliances still leased by other runs after {wait_s}s: {sorted(busy)}")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        time.sleep(2)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(prog="azblab", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -276,6 +307,8 @@ def main(argv=None) -> None:
     p.add_argument("--image", choices=("base", "nfv"), default="nfv")
     p.add_argument("--names", nargs="+", metavar="NAME",
                    help="start exactly these appliances (lab-aK) and leave any others alone")
+    p.add_argument("--lease-wait", type=int, default=3600, metavar="S",
+                   help="with AZB_LAB_LEASE_PID: wait up to S seconds for appliances another run holds")
     p = sub.add_parser("down")
     p.add_argument("--only", nargs="+", metavar="NAME",
                    help="remove only these appliances; the shared world goes with the last one")
@@ -316,6 +349,8 @@ def main(argv=None) -> None:
     # `client` too: clients.json is read, changed and written back by parallel scenarios.
     if args.cmd in ("up", "down", "restart", "client", "halt", "segment"):
         fcntl.flock(lock, fcntl.LOCK_EX)
+    if args.cmd == "up" and args.names:
+        _lease_or_wait(lock, args.names, args.lease_wait)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
          "client": cmd_client, "fault": cmd_fault, "halt": cmd_halt, "segment": cmd_segment}[args.cmd](args)

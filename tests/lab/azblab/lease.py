@@ -1,0 +1,71 @@
+"""Appliance leases: which run owns an appliance, so parallel runs never touch each other's boxes.
+
+A run (a `make test`, a developer's `molecule test`) names itself by the PID of a process that lives
+as long as it does (AZB_LAB_LEASE_PID). `up` waits until the appliances it asks for are free, then
+leases them; `down` releases them, and leaves alone an appliance leased by another live run. A lease
+whose owner process is gone is stale and free. Without AZB_LAB_LEASE_PID nothing is leased (the lab
+behaves as before: one developer, one run).
+"""
+from __future__ import annotations
+
+import json
+import os
+
+
+def owner_from_env() -> int | None:
+    value = os.environ.get("AZB_LAB_LEASE_PID", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _path(run_dir: str, name: str) -> str:
+    return os.path.join(run_dir, "leases", name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def holder(run_dir: str, name: str) -> int | None:
+    """The live owner of `name`'s lease, or None when it is free (no lease, or a stale one)."""
+    try:
+        with open(_path(run_dir, name)) as fh:
+            pid = int(json.load(fh)["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def busy(run_dir: str, names, me: int | None) -> dict:
+    """Appliances among `names` leased by a live run other than `me`: name -> owner pid."""
+    out = {}
+    for name in names:
+        pid = holder(run_dir, name)
+        if pid is not None and pid != me:
+            out[name] = pid
+    return out
+
+
+def take(run_dir: str, names, me: int) -> None:
+    os.makedirs(os.path.join(run_dir, "leases"), exist_ok=True)
+    for name in names:
+        tmp = _path(run_dir, name) + ".tmp"
+        with open(tmp, "w") as fh:
+            json.dump({"pid": me}, fh)
+        os.replace(tmp, _path(run_dir, name))
+
+
+def release(run_dir: str, names, me: int | None) -> None:
+    """Drop the leases `me` holds (or stale ones) among `names`; another live run's stay."""
+    for name in names:
+        pid = holder(run_dir, name)
+        if pid is None or pid == me:
+            try:
+                os.unlink(_path(run_dir, name))
+            except FileNotFoundError:
+                pass
