@@ -73,8 +73,16 @@ options:
         description: UDP port the tunnel listens on (51820, 1194 or 500 by default).
         type: int
       table:
-        description: Routing table that also gets the tunnel's routes (for policy routing).
+        description:
+          - Routing table that also gets the tunnel's routes (for policy routing). With the wan
+            role, route policies can then steer to the tunnel by its name (C(via)).
         type: int
+      zone:
+        description:
+          - Zone of this appliance the tunnel interface belongs to. Used by the zones role (the
+            interface and the networks behind the tunnel join that zone, its port is opened on the
+            wan zones); ignored by this module.
+        type: str
       keepalive:
         description: Keepalive interval in seconds (0 disables).
         type: int
@@ -112,6 +120,9 @@ options:
             description: Names of the peer's zones whose networks are behind it (default its trusted zones).
             type: list
             elements: str
+          zone:
+            description: For the appliance's own entry, the zone the tunnel joins there (overrides O(tunnels[].zone)).
+            type: str
           keepalive:
             description: Keepalive towards this peer.
             type: int
@@ -256,7 +267,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.vpn.render import Path
 
 PEER = dict(name=dict(type="str", required=True), address=dict(type="str"), endpoint=dict(type="str"),
             public_key=dict(type="str", no_log=False), networks=dict(type="list", elements="str"),
-            zones=dict(type="list", elements="str"), keepalive=dict(type="int"),
+            zones=dict(type="list", elements="str"), zone=dict(type="str"), keepalive=dict(type="int"),
             certificate=dict(type="str"), identity=dict(type="str"))
 CLIENT = dict(name=dict(type="str", required=True), address=dict(type="str", required=True),
               public_key=dict(type="str", no_log=False), certificate=dict(type="str"),
@@ -264,6 +275,7 @@ CLIENT = dict(name=dict(type="str", required=True), address=dict(type="str", req
 TUNNEL = dict(name=dict(type="str", required=True),
               type=dict(type="str", choices=list(model.TYPES), default="wireguard"),
               network=dict(type="str", required=True), port=dict(type="int"), table=dict(type="int"),
+              zone=dict(type="str"),
               keepalive=dict(type="int", default=25), mtu=dict(type="int"), certificate=dict(type="str"),
               peers=dict(type="list", elements="dict", default=[], options=PEER),
               clients=dict(type="list", elements="dict", default=[], options=CLIENT))

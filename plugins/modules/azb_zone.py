@@ -66,6 +66,13 @@ options:
         description: The box's addresses on the zone (CIDR).
         type: list
         elements: str
+      networks:
+        description:
+          - Networks reached through the zone beyond its own addresses (a tunnel's remote sites,
+            road-warrior pools). Policies naming the zone match them and they are masqueraded out
+            of the WAN. The zones role fills them in from the vpn declarations.
+        type: list
+        elements: str
       gateway:
         description: Default gateway (wan zones only).
         type: str
@@ -181,6 +188,36 @@ options:
         description: WAN zones it listens on (default all).
         type: list
         elements: str
+  inputs:
+    description:
+      - Openings to the box itself beyond management and the zones' O(zones[].services) (VPN
+        listen ports, routing protocols, VRRP, ...). Compiled to set elements, so the input chain
+        keeps the same rules however many there are.
+      - The zones role passes C(azb_box_inputs) plus what other roles' variables imply (for
+        example the declared tunnels' listen ports on the wan zones).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Unique name.
+        type: str
+        required: true
+      from:
+        description: Where it is open from, zone names, interface names (a tunnel), CIDRs or V(any).
+        type: list
+        elements: str
+        required: true
+      proto:
+        description:
+          - V(tcp), V(udp), V(icmp), V(ospf), V(pim), V(igmp), V(vrrp), V(esp), V(gre), or an IP
+            protocol number 0-255.
+        type: str
+        required: true
+      ports:
+        description: Destination ports or ranges C(a-b) (tcp and udp only, required for them).
+        type: list
+        elements: str
   management_sources:
     description: CIDRs allowed to reach the box's management ports. Everything else to the box is dropped.
     type: list
@@ -216,6 +253,9 @@ EXAMPLES = r"""
       - {name: web-db, from: [web], to: [10.3.0.20], proto: tcp, ports: ["5432"], log: true}
     port_forwards:
       - {name: https, port: "443", to: web}
+    inputs:
+      - {name: wireguard, from: [wan], proto: udp, ports: ["51820"]}
+      - {name: ospf, from: [office, wgs2s], proto: ospf}
     management_sources: [198.18.0.1/32]
     confirm_timeout: 60
 

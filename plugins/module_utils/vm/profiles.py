@@ -15,6 +15,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.vm import model
 
 ZONE_ROLES = ("wan", "restricted", "dmz", "trusted")
@@ -94,12 +96,16 @@ def resolve(vms, zones, profiles=None, host=None, defaults=None):
     health_defaults.update(defaults.pop("health", None) or {})
     errors = []
     zone_by_name, zone_by_role = {}, {}
-    for i, z in enumerate(zones or []):
-        if not isinstance(z, dict) or not z.get("name") or not z.get("bridge"):
-            errors.append(("azb_zones[%d]" % i, "needs name and bridge"))
-            continue
-        zone_by_name[z["name"]] = z
-        zone_by_role.setdefault(z.get("role"), z)
+    try:
+        parsed = inv_zones.parse(zones or [], "azb_zones")
+    except ValidationError as exc:
+        errors.append((exc.path, exc.reason))
+        parsed = []
+    for z in parsed:
+        # a zone without bridge (a tunnel's) is known by name but takes no VM NIC
+        zone_by_name[z.name] = {"name": z.name, "role": z.role, "bridge": z.bridge}
+        if z.bridge:
+            zone_by_role.setdefault(z.role, zone_by_name[z.name])
     out, names, macs = [], {}, {}
     if not isinstance(vms, list):
         raise model.SpecError([("azb_vms", "must be a list")])
@@ -164,6 +170,9 @@ def resolve(vms, zones, profiles=None, host=None, defaults=None):
                                    % (n["zone"], ", ".join(sorted(zone_by_name)) or "none declared")))
                     continue
                 bridge = z["bridge"]
+                if not bridge:
+                    errors.append((np_ + ".zone", "zone %r has no bridge for a VM to plug into" % n["zone"]))
+                    continue
             elif n.get("zone_role"):
                 z = zone_by_role.get(n["zone_role"])
                 if z is None:

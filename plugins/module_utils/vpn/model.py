@@ -21,6 +21,9 @@ import base64
 import ipaddress
 import re
 
+from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
 
 TYPES = ("wireguard", "openvpn", "ipsec")
@@ -124,21 +127,14 @@ def wg_key_ok(key):
         return False
 
 
-def zone_networks(zones, path_of_zones, names, who):
-    """Zone names -> their networks, from a zones list ``[{name, address: 10.3.0.1/24, role}]``."""
-    by_name = dict((z.get("name"), z) for z in zones or [])
-    out = []
-    if names is None:
-        names = [z.get("name") for z in zones or [] if z.get("role", "trusted") == "trusted"]
-        path_of_zones = None
-    for k, zname in enumerate(names):
-        z = by_name.get(zname)
-        if z is None or not z.get("address"):
-            raise SpecError("%s[%d]" % (path_of_zones, k) if path_of_zones else "zones",
-                            "zone %r is not a zone of %s (known: %s)"
-                            % (zname, who, ", ".join(sorted(n for n in by_name if n)) or "none"))
-        out.append(str(ipaddress.ip_interface(z["address"]).network))
-    return out
+def zone_networks(zones, path_of_zones, names, who, zones_path="zones"):
+    """Zone names -> their networks, read by the shared inventory model (``address`` a string or a
+    list; by default every trusted zone that has an address)."""
+    try:
+        parsed = inv_zones.parse(zones or [], zones_path)
+        return inv_tunnels.local_networks(parsed, names, path_of_zones, who)
+    except ValidationError as exc:
+        raise SpecError(exc.path, exc.reason)
 
 
 def _endpoint(value, port, path):
@@ -244,7 +240,7 @@ def validate(params, ctx):
                 pub = (play[pname].get("public_keys") or {}).get(name)
                 managed = True
                 nets_of_peer = zone_networks(play[pname].get("zones"), pp + ".zones", p.get("zones"),
-                                             "appliance %r" % pname)
+                                             "appliance %r" % pname, "play_hosts.%s.zones" % pname)
             elif record:
                 pub, managed = record.get("public_key"), True
                 nets_of_peer = [n for n in record.get("allowed_ips", [])

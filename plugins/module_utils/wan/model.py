@@ -23,6 +23,8 @@ import re
 
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
 
 NAME_RE = f.NAME_RE
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$")
@@ -103,8 +105,9 @@ class Tunnel(object):
 
 
 class Zone(object):
-    def __init__(self, name, role, ifnames, addresses):
+    def __init__(self, name, role, ifnames, addresses, reachable=None):
         self.name, self.role, self.ifnames, self.addresses = name, role, ifnames, addresses
+        self.reachable = reachable if reachable is not None else self.networks  # own + routed networks
 
     @property
     def networks(self):
@@ -201,38 +204,20 @@ def build(params):
 
 
 def _zones(raw):
-    """The zones of the box (the zones role's azb_zones), for names and networks only."""
+    """The zones of the box (the zones role's azb_zones), for names and networks only, read by the
+    shared inventory model."""
     zones = []
-    for i, z in enumerate(raw):
-        path = "zones[%d]" % i
-        if not isinstance(z, dict):
-            raise ValidationError(path, "must be a dictionary")
-        name = _name(_need(z, "name", path), path + ".name")
-        bridge = z.get("bridge")
-        ifnames = [bridge] if bridge else list(_list(z, "interfaces", path))
-        addrs = [_iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(_list(z, "address", path))]
-        if z.get("gateway"):
-            raise ValidationError(path + ".gateway", "azb_wan_policy owns every WAN route: leave the wan"
-                                  " zone's gateway out (a second default route would bypass failover)")
-        zones.append(Zone(name, z.get("role") or "trusted", ifnames, addrs))
-    _unique(zones, lambda z: z.name, "zones", "zone name")
+    for iz in inv_zones.parse(raw, "zones"):
+        if iz.raw.get("gateway"):
+            raise ValidationError("zones[%d].gateway" % iz.index, "azb_wan_policy owns every WAN route: leave"
+                                  " the wan zone's gateway out (a second default route would bypass failover)")
+        zones.append(Zone(iz.name, iz.role, iz.ifnames, iz.addresses, iz.reachable))
     return zones
 
 
 def _hosts(raw, zones):
-    names = set(z.name for z in zones)
-    hosts = []
-    for i, h in enumerate(raw):
-        path = "hosts[%d]" % i
-        name = _name(_need(h, "name", path), path + ".name")
-        zone = _need(h, "zone", path)
-        if zone not in names:
-            raise ValidationError(path + ".zone", "unknown zone %r" % zone)
-        addrs = [_ip(str(a).split("/", 1)[0], "%s.address[%d]" % (path, j))
-                 for j, a in enumerate(_list(h, "address", path))]
-        hosts.append(Host(name, zone, addrs))
-    _unique(hosts, lambda h: h.name, "hosts", "host name")
-    return hosts
+    reach = dict((z.name, z.reachable) for z in zones)
+    return [Host(h.name, h.zone, h.addresses) for h in inv_hosts.parse(raw, reach, "hosts")]
 
 
 def _inside_zone(ip, zones):

@@ -17,6 +17,9 @@ import re
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.fields import NAME_RE
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inventory_zones
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
 
 ROLES = ("wan", "restricted", "dmz", "trusted")
 PROTOS = ("tcp", "udp", "icmp", "any")
@@ -45,10 +48,12 @@ DEFAULT_SERVICES = {"trusted": ("ping", "dns", "dhcp"), "dmz": ("ping",), "restr
 
 
 class Zone(object):
-    def __init__(self, name, role, bridge, interfaces, addresses, gateway, services, intra, internet):
+    def __init__(self, name, role, bridge, interfaces, addresses, gateway, services, intra, internet,
+                 routed=None):
         self.name, self.role, self.bridge = name, role, bridge
         self.interfaces, self.addresses, self.gateway = interfaces, addresses, gateway
         self.services, self.intra, self.internet = services, intra, internet
+        self.routed = routed or []  # networks reached through the zone (a tunnel's remote sites)
 
     @property
     def ifnames(self):
@@ -58,6 +63,11 @@ class Zone(object):
     @property
     def networks(self):
         return [a.network for a in self.addresses]
+
+    @property
+    def reachable(self):
+        """What policies naming the zone match: its networks and those routed through it."""
+        return self.networks + [n for n in self.routed if n not in self.networks]
 
 
 class Host(object):
@@ -84,10 +94,11 @@ class PortForward(object):
 
 class Site(object):
     def __init__(self, zones, hosts, policies, forwards, management_sources, management_ports,
-                 nat_sources):
+                 nat_sources, inputs=None):
         self.zones, self.hosts, self.policies, self.forwards = zones, hosts, policies, forwards
         self.management_sources, self.management_ports = management_sources, management_ports
         self.nat_sources = nat_sources
+        self.inputs = inputs or []  # openings to the box itself beyond management (inputs.Input)
 
     def zones_by_role(self, *roles):
         return [z for z in self.zones if z.role in roles]
@@ -112,31 +123,18 @@ def build(params):
     mports = [f.port(p, "management_ports[%d]" % i)
               for i, p in enumerate(params.get("management_ports") or [22])]
     nat = [f.network(s, "nat_sources[%d]" % i) for i, s in enumerate(params.get("nat_sources") or [])]
-    return Site(zones, hosts, policies, forwards, mgmt, mports, nat)
+    return Site(zones, hosts, policies, forwards, mgmt, mports, nat, inputs.build(params.get("inputs"), zones))
 
 
 def _zones(raw):
     if not isinstance(raw, list) or not raw:
         raise ValidationError("zones", "at least one zone is required")
     zones = []
-    for i, z in enumerate(raw):
-        path = "zones[%d]" % i
-        if not isinstance(z, dict):
-            raise ValidationError(path, "must be a dictionary")
-        name = f.name(f.need(z, "name", path), path + ".name")
-        role = f.need(z, "role", path)
-        if role not in ROLES:
-            raise ValidationError(path + ".role", "%r is not one of %s" % (role, ", ".join(ROLES)))
-        bridge = z.get("bridge")
-        if bridge is not None:
-            bridge = f.ifname(bridge, path + ".bridge")
-        ifaces = [f.ifname(v, "%s.interfaces[%d]" % (path, j))
-                  for j, v in enumerate(f.list_of(z, "interfaces", path))]
+    for iz in inventory_zones.parse(raw, "zones"):
+        z, path, name, role = iz.raw, "zones[%d]" % iz.index, iz.name, iz.role
+        bridge, ifaces, addrs = iz.bridge, iz.interfaces, iz.addresses
         if not bridge and not ifaces:
             raise ValidationError(path, "needs a bridge or at least one interface")
-        addrs = z.get("address") or []
-        addrs = addrs if isinstance(addrs, list) else [addrs]
-        addrs = [f.iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
         if addrs and not bridge and len(ifaces) != 1:
             raise ValidationError(path + ".address", "a zone without a bridge carries addresses on"
                                   " exactly one interface (give it a bridge to join several)")
@@ -162,8 +160,7 @@ def _zones(raw):
         if internet is None:
             internet = "wan" in DEFAULT_REACH[role]
         zones.append(Zone(name, role, bridge, ifaces, addrs, gateway, services, intra,
-                          bool(internet)))
-    f.unique(zones, lambda z: z.name, "zones", "zone name")
+                          bool(internet), iz.routed))
     seen_if = {}
     for i, z in enumerate(zones):
         for ifn in ([z.bridge] if z.bridge else []) + z.interfaces:
@@ -191,33 +188,8 @@ def _zone_of_addr(addr, zones):
 
 
 def _hosts(raw, zones):
-    by_name = dict((z.name, z) for z in zones)
-    hosts = []
-    for i, h in enumerate(raw):
-        path = "hosts[%d]" % i
-        name = f.name(f.need(h, "name", path), path + ".name")
-        zname = f.need(h, "zone", path)
-        if zname not in by_name:
-            raise ValidationError(path + ".zone", "unknown zone %r" % zname)
-        addrs = h.get("address")
-        addrs = addrs if isinstance(addrs, list) else [addrs] if addrs else []
-        if not addrs:
-            raise ValidationError(path + ".address", "is required")
-        ips = [f.ip(str(a).split("/", 1)[0], "%s.address[%d]" % (path, j)) for j, a in enumerate(addrs)]
-        for j, ip in enumerate(ips):
-            if not any(ip in n for n in by_name[zname].networks):
-                raise ValidationError("%s.address[%d]" % (path, j), "%s is outside zone %s (%s)"
-                                      % (ip, zname, ", ".join(str(n) for n in by_name[zname].networks)
-                                         or "no networks"))
-        hosts.append(Host(name, zname, ips, bool(h.get("isolated", False))))
-    f.unique(hosts, lambda x: x.name, "hosts", "host name")
-    seen = {}
-    for i, h in enumerate(hosts):
-        for ip in h.addresses:
-            if ip in seen:
-                raise ValidationError("hosts[%d].address" % i, "%s is already host %s" % (ip, seen[ip]))
-            seen[ip] = h.name
-    return hosts
+    reach = dict((z.name, z.reachable) for z in zones)
+    return [Host(h.name, h.zone, h.addresses, h.isolated) for h in inv_hosts.parse(raw, reach, "hosts")]
 
 
 def _endpoint(ref, path, names):
@@ -225,9 +197,9 @@ def _endpoint(ref, path, names):
     if isinstance(ref, str) and ref in names:
         kind, obj = names[ref]
         if kind == "zone":
-            if not obj.networks:
-                raise ValidationError(path, "zone %s has no address to match on" % ref)
-            return list(obj.networks)
+            if not obj.reachable:
+                raise ValidationError(path, "zone %s has no address or routed network to match on" % ref)
+            return list(obj.reachable)
         return [ipaddress.ip_network(a) for a in obj.addresses]
     if ref == "any":
         return [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]

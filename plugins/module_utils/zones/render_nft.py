@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
 from ansible_collections.azblink.nfv.plugins.module_utils.zones.model import DEFAULT_REACH, RATE_RE, SERVICES
 
 TABLE = "azblink"
@@ -206,7 +207,7 @@ def _wan_addresses(site, version):
 
 
 def _internal_nets(site, version):
-    nets = [n for z in site.zones if z.role != "wan" for n in z.networks] + list(site.nat_sources)
+    nets = [n for z in site.zones if z.role != "wan" for n in z.reachable] + list(site.nat_sources)
     return sorted(set(str(n) for n in nets if n.version == version))
 
 
@@ -245,6 +246,14 @@ def render_inet(site):
     L += _set("box_services", "ifname . inet_proto . inet_service", svc)
     L += _set("ping_if", "ifname", ping)
     L += _set("nat4", "ipv4_addr", _internal_nets(site, 4), interval=True)
+    opened = inputs.elements(site.inputs)
+    L += _set("input_if_port", "ifname . inet_proto . inet_service", opened["if_port"], interval=True)
+    L += _set("input_if_proto", "ifname . inet_proto", opened["if_proto"])
+    for v in (4, 6):
+        addr = "ipv%d_addr" % v
+        L += _set("input%d_port" % v, addr + " . inet_proto . inet_service", opened["net%d_port" % v],
+                  interval=True)
+        L += _set("input%d_proto" % v, addr + " . inet_proto", opened["net%d_proto" % v], interval=True)
     for v in (4, 6):
         L += _set("acl%d_allow" % v, ACL_TYPES[v], allow[v], interval=True)
         L += _set("acl%d_deny" % v, ACL_TYPES[v], deny[v], interval=True)
@@ -264,7 +273,14 @@ def render_inet(site):
           "nd-router-advert } accept",
           "\t\tiifname @ping_if icmp type echo-request limit rate 50/second accept",
           "\t\tiifname @ping_if icmpv6 type echo-request limit rate 50/second accept",
-          "\t\tiifname . meta l4proto . th dport @box_services accept"]
+          "\t\tiifname . meta l4proto . th dport @box_services accept",
+          # inputs: what other roles listen on (VPN ports, routing protocols, VRRP, ...)
+          "\t\tiifname . meta l4proto . th dport @input_if_port accept",
+          "\t\tiifname . meta l4proto @input_if_proto accept",
+          "\t\tip saddr . meta l4proto . th dport @input4_port accept",
+          "\t\tip saddr . meta l4proto @input4_proto accept",
+          "\t\tip6 saddr . meta l4proto . th dport @input6_port accept",
+          "\t\tip6 saddr . meta l4proto @input6_proto accept"]
     for p in site.policies:
         if p.to_self:
             L += ["\t\t" + r for r in policy_rules(p)]

@@ -13,6 +13,7 @@ ZONE = dict(
     bridge=dict(type="str"),
     interfaces=dict(type="list", elements="str"),
     address=dict(type="list", elements="str"),
+    networks=dict(type="list", elements="str"),
     gateway=dict(type="str"),
     services=dict(type="list", elements="str"),
     intra=dict(type="str", choices=["accept", "drop"], default="accept"),
@@ -47,6 +48,13 @@ PORT_FORWARD = {
     "wan": dict(type="list", elements="str"),
 }
 
+INPUT = {
+    "name": dict(type="str", required=True),
+    "from": dict(type="list", elements="str", required=True),
+    "proto": dict(type="str", required=True),
+    "ports": dict(type="list", elements="str"),
+}
+
 
 def argument_spec():
     return dict(
@@ -56,6 +64,7 @@ def argument_spec():
         hosts=dict(type="list", elements="dict", options=HOST, default=[]),
         policies=dict(type="list", elements="dict", options=POLICY, default=[]),
         port_forwards=dict(type="list", elements="dict", options=PORT_FORWARD, default=[]),
+        inputs=dict(type="list", elements="dict", options=INPUT, default=[]),
         management_sources=dict(type="list", elements="str", default=[]),
         management_ports=dict(type="list", elements="int", default=[22]),
         nat_sources=dict(type="list", elements="str", default=[]),

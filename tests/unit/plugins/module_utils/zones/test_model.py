@@ -20,6 +20,8 @@ GOOD = {
     "policies": [{"name": "web-db", "from": ["web"], "to": ["10.3.0.20"], "proto": "tcp", "ports": ["5432"]}],
     "port_forwards": [{"name": "http", "port": "80", "to": "web"}],
     "management_sources": ["198.18.0.1/32"],
+    "inputs": [{"name": "wg-s2s", "from": ["wan"], "proto": "udp", "ports": ["51820"]},
+               {"name": "ospf", "from": ["office", "wgs2s", "10.99.0.0/24"], "proto": "ospf"}],
 }
 
 
@@ -67,6 +69,17 @@ BAD = [
     ("forward to unknown wan", "port_forwards.0.wan", ["wan9"], "port_forwards[0].wan[0]", "not a wan zone"),
     ("bad management source", "management_sources", ["198.18.0.1/40"], "management_sources[0]", "not a valid"),
     ("bad nat source", "nat_sources", ["nonsense"], "nat_sources[0]", "not a valid"),
+    ("input without name", "inputs.0.name", None, "inputs[0].name", "required"),
+    ("input without from", "inputs.0.from", [], "inputs[0].from", "required"),
+    ("input from a bad CIDR", "inputs.1.from", ["10.99.0.0/33"], "inputs[1].from[0]", "not a valid CIDR"),
+    ("input from a bad address", "inputs.1.from", ["10.99.0.300"], "inputs[1].from[0]", "not a valid CIDR"),
+    ("input from a bad interface", "inputs.1.from", ["not an interface!"], "inputs[1].from[0]", "not a zone"),
+    ("input unknown proto", "inputs.1.proto", "sctpx", "inputs[1].proto", "protocol number"),
+    ("input proto out of range", "inputs.1.proto", 256, "inputs[1].proto", "protocol number"),
+    ("input udp without ports", "inputs.0.ports", [], "inputs[0].ports", "needs ports"),
+    ("input ospf with ports", "inputs.1.ports", ["89"], "inputs[1].ports", "need proto tcp or udp"),
+    ("input port out of range", "inputs.0.ports", ["65536"], "inputs[0].ports[0]", "out of range"),
+    ("input duplicate name", "inputs.1.name", "wg-s2s", "inputs[1]", "duplicate input name"),
 ]
 
 

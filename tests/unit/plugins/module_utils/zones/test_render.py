@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, render_networkd, render_nft
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs, model, render_networkd, render_nft
 
 from .test_model import GOOD
 
@@ -123,3 +123,43 @@ def test_a_tunnel_zone_without_address_and_its_port_on_the_box():
     assert "ip saddr { 0.0.0.0/0 } meta l4proto udp th dport { 51820-51821 } accept" in chain(text, "input")
     assert not [f for f in render_networkd.render(s) if "wgs2s" in f]
     _nft_loads(text)
+
+
+def test_inputs_open_the_box_by_zone_interface_and_network_in_sets():
+    """Openings are set elements (a fixed number of rules), numbers for protocols, both families
+    for an interface, ICMPv6 for an IPv6 source of icmp."""
+    s = site(inputs=[
+        {"name": "wg", "from": ["wan"], "proto": "udp", "ports": ["51820", "51821"]},
+        {"name": "ospf", "from": ["office", "wgs2s"], "proto": "ospf"},
+        {"name": "vrrp", "from": ["10.3.0.0/24"], "proto": "vrrp"},
+        {"name": "ping6", "from": ["2001:db8::/64"], "proto": "icmp"},
+        {"name": "bgp", "from": ["any"], "proto": "tcp", "ports": ["179"]},
+        {"name": "raw", "from": ["lab"], "proto": 253}])
+    text = render_nft.render(s)
+    opened = inputs.elements(s.inputs)
+    assert opened["if_port"] == ['"br0" . 17 . 51820-51821']
+    assert opened["if_proto"] == ['"br1" . 253', '"br3" . 89', '"wgs2s" . 89']
+    assert opened["net4_proto"] == ["10.3.0.0/24 . 112"]
+    assert opened["net6_proto"] == ["2001:db8::/64 . 58"]
+    assert opened["net4_port"] == ["0.0.0.0/0 . 6 . 179"] and opened["net6_port"] == ["::/0 . 6 . 179"]
+    rules = chain(text, "input")
+    assert "iifname . meta l4proto @input_if_proto accept" in rules
+    assert "ip saddr . meta l4proto . th dport @input4_port accept" in rules
+    assert len(rules) == len(chain(render_nft.render(site()), "input"))
+    _nft_loads(text)
+
+
+def test_overlapping_inputs_become_disjoint_elements_the_kernel_accepts():
+    s = site(inputs=[
+        {"name": "wide", "from": ["any"], "proto": "udp", "ports": ["1000-2000"]},
+        {"name": "narrow", "from": ["10.0.0.0/8"], "proto": "udp", "ports": ["1500-2500", "1800"]},
+        {"name": "inside", "from": ["10.1.0.0/16"], "proto": "udp", "ports": ["1200"]},
+        {"name": "if-a", "from": ["wgs2s"], "proto": "tcp", "ports": ["1000-2000"]},
+        {"name": "if-b", "from": ["wgs2s"], "proto": "tcp", "ports": ["1500-2500"]},
+        {"name": "ospf-any", "from": ["any"], "proto": "ospf"},
+        {"name": "ospf-lan", "from": ["10.3.0.0/24"], "proto": "ospf"}])
+    opened = inputs.elements(s.inputs)
+    assert opened["net4_port"] == ["0.0.0.0/0 . 17 . 1000-2000", "10.0.0.0/8 . 17 . 2001-2500"]
+    assert opened["if_port"] == ['"wgs2s" . 6 . 1000-2500']
+    assert opened["net4_proto"] == ["0.0.0.0/0 . 89"]
+    _nft_loads(render_nft.render(s))

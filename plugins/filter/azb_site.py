@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that wire the roles to each other from the shared inventory, on the controller
+(see plugins/module_utils/inventory/implied.py). Bad input fails with its field path."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import implied
+
+
+def _view(box, host, hostvars):
+    """``hostvars`` may be Ansible's (lazy) hostvars: only the peers' azb_zones are read."""
+    peers = {}
+    for t in (box or {}).get("azb_vpn_tunnels") or []:
+        for p in (t.get("peers") or []) if isinstance(t, dict) else []:
+            name = p.get("name") if isinstance(p, dict) else None
+            if name and name != host and name not in peers and hostvars and name in hostvars:
+                peers[name] = hostvars[name].get("azb_zones") or []
+    return implied.BoxView(host, box, peers)
+
+
+def _run(what, fn):
+    try:
+        return fn()
+    except ValidationError as exc:
+        raise AnsibleFilterError("%s: %s" % (what, exc))
+
+
+def azb_site_inputs(box, host, hostvars=None, declared=None):
+    return _run("azb_box_inputs", lambda: implied.box_inputs(_view(box, host, hostvars), declared))
+
+
+def azb_site_zones(box, host, hostvars=None):
+    return _run("azb_zones", lambda: implied.wired_zones(_view(box, host, hostvars)))
+
+
+def azb_site_wan_tunnels(box, host, hostvars=None, declared=None):
+    return _run("azb_wan_tunnels", lambda: implied.wan_tunnels(_view(box, host, hostvars), declared))
+
+
+def azb_site_hosts(declared, vms=None):
+    return _run("azb_hosts", lambda: inv_hosts.with_vms(declared, vms))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"azb_site_inputs": azb_site_inputs, "azb_site_zones": azb_site_zones,
+                "azb_site_wan_tunnels": azb_site_wan_tunnels, "azb_site_hosts": azb_site_hosts}

@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What one role's declared variables imply for another, computed on the controller (pure).
+
+``box_inputs`` asks every domain of ``INPUT_DOMAINS`` which openings to the box itself its
+declarations need (a VPN's listen port on the wan zones, a routing protocol on its interfaces, ...)
+and returns them as ``azb_zone`` ``inputs``. A new domain (routing, HA, ...) adds one function
+``f(view) -> [input]`` to the registry. ``wired_zones`` puts tunnel interfaces and the networks
+behind them into their zone; ``wan_tunnels`` lets route policies steer to a tunnel by name.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
+
+
+class BoxView(object):
+    """One appliance's declared variables, parsed once for every domain.
+
+    ``box``: its variables (azb_zones, azb_vpn_tunnels, ...); ``peers``: {appliance: its azb_zones}
+    of the other appliances the controller knows.
+    """
+
+    def __init__(self, host, box, peers=None):
+        self.host, self.box = host, dict(box or {})
+        self.zones = inv_zones.parse(self.box.get("azb_zones") or [], "azb_zones")
+        self.tunnels = inv_tunnels.on_box(self.box.get("azb_vpn_tunnels") or [], host, self.zones,
+                                          peers or {})
+
+    @property
+    def wan_zones(self):
+        return [z.name for z in self.zones if z.role == "wan"]
+
+
+def vpn_inputs(view):
+    """Each tunnel's listen port, open from the wan zones (from anywhere when none is declared)."""
+    sources = view.wan_zones or ["any"]
+    out = []
+    for t in view.tunnels:
+        if t.type == "ipsec":
+            out.append({"name": "vpn-%s" % t.name, "from": sources, "proto": "udp",
+                        "ports": [str(t.port), "4500"]})
+            out.append({"name": "vpn-%s-esp" % t.name, "from": sources, "proto": "esp"})
+        else:
+            out.append({"name": "vpn-%s" % t.name, "from": sources, "proto": "udp", "ports": [str(t.port)]})
+    return out
+
+
+# domain -> function(view) -> [azb_zone input]; the routing and HA domains join here.
+INPUT_DOMAINS = (
+    ("vpn", vpn_inputs),
+)
+
+
+def box_inputs(view, declared=None):
+    """The declared ``azb_box_inputs`` plus every domain's implied openings (declared names win)."""
+    out = list(declared or [])
+    names = set(i.get("name") for i in out if isinstance(i, dict))
+    for _domain, implied in INPUT_DOMAINS:
+        for item in implied(view):
+            if item["name"] not in names:
+                out.append(item)
+                names.add(item["name"])
+    return out
+
+
+def wired_zones(view):
+    """azb_zones with each tunnel's interface added to its zone and the networks behind it routed."""
+    out = []
+    for z in view.zones:
+        doc = dict(z.raw)
+        mine = [t for t in view.tunnels if t.zone == z.name]
+        if mine and z.bridge:
+            raise ValidationError("azb_vpn_tunnels[%d].zone" % mine[0].index,
+                                  "zone %r has a bridge; a tunnel is a layer-3 interface: give it a zone"
+                                  " of its own, without bridge" % z.name)
+        if mine:
+            ifaces = list(z.interfaces) + [t.interface for t in mine if t.interface and t.interface not in z.interfaces]
+            doc["interfaces"] = ifaces
+            routed = [str(n) for n in z.routed]
+            for t in mine:
+                routed += [str(n) for n in t.remote if str(n) not in routed]
+            doc["networks"] = routed
+            doc["address"] = [str(a) for a in z.addresses]
+        out.append(doc)
+    return out
+
+
+def wan_tunnels(view, declared=None):
+    """Declared ``azb_wan_tunnels`` plus every tunnel with a routing table (declared names win)."""
+    out = list(declared or [])
+    names = set(t.get("name") for t in out if isinstance(t, dict))
+    for t in view.tunnels:
+        if t.table is not None and t.interface and t.name not in names:
+            out.append({"name": t.name, "interface": t.interface, "table": t.table})
+    return out
