@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.ha import model as ha_model
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
 
@@ -51,9 +52,15 @@ def vpn_inputs(view):
     return out
 
 
-# domain -> function(view) -> [azb_zone input]; the routing and HA domains join here.
+def ha_inputs(view):
+    """An HA pair (``azb_ha``): VRRP on each zone with a shared address, conntrackd's sync port."""
+    return ha_model.inputs(view.box.get("azb_zones"), view.box.get("azb_ha"))
+
+
+# domain -> function(view) -> [azb_zone input]; the routing domain joins here.
 INPUT_DOMAINS = (
     ("vpn", vpn_inputs),
+    ("ha", ha_inputs),
 )
 
 
