@@ -45,6 +45,12 @@ class Adapter(object):
     def nft_remove(self):
         self.run(["nft", "delete", "table", "ip", render.TABLE])
 
+    def sysctl(self, key):
+        return (self.read("/proc/sys/" + key.replace(".", "/")) or "").strip()
+
+    def sysctl_set(self, key, value):
+        self._ok(["sysctl", "-q", "-w", "%s=%s" % (key, value)])
+
     @staticmethod
     def read(path):
         try:

@@ -25,16 +25,18 @@ class Plan(object):
         self.enable, self.start, self.reload, self.restart = [], [], [], []
         self.daemon_reload = False
         self.disable = []
+        self.sysctls = []          # (key, value) to set live
 
     @property
     def changed(self):
         return bool(self.files_write or self.files_stale or self.nft_change or self.enable or self.start
-                    or self.reload or self.restart or self.disable)
+                    or self.reload or self.restart or self.disable or self.sysctls)
 
     def actions(self):
         out = ["write %s" % p for p in sorted(self.files_write)] + ["remove %s" % p for p in self.files_stale]
         if self.nft_change:
             out.append("nft: replace table ip %s" % render.TABLE)
+        out += ["sysctl %s=%s" % kv for kv in self.sysctls]
         out += ["enable %s" % u for u in self.enable] + ["start %s" % u for u in self.start]
         out += ["reload %s" % u for u in self.reload] + ["restart %s" % u for u in self.restart]
         out += ["disable --now %s" % u for u in self.disable]
@@ -62,6 +64,7 @@ def plan(node, ad):
     p.nft_live = ad.nft_live()
     p.nft_want = ad.nft_canonical(p.nft_text)
     p.nft_change = p.nft_live != p.nft_want
+    p.sysctls = [(k, v) for k, v in render.SYSCTLS if ad.sysctl(k) != v]
     for unit in SERVICES + (render.NAT_UNIT,):
         if not ad.unit_enabled(unit):
             p.enable.append(unit)
@@ -84,6 +87,8 @@ def execute(p, ad):
         ad.must("daemon-reload")
     if p.nft_change:
         ad.nft_apply(p.nft_text)
+    for key, value in p.sysctls:
+        ad.sysctl_set(key, value)
     if p.enable:
         ad.must("enable", *p.enable)
     for unit in p.restart:

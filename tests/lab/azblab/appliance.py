@@ -115,6 +115,23 @@ def _nspawn_pid(app: Appliance) -> int | None:
     return kids[0] if kids else None
 
 
+def kill_init(app: Appliance) -> None:
+    """SIGKILL the container's init: the kernel kills every process of its PID namespace with it."""
+    pid = _nspawn_pid(app)
+    if not pid:
+        return
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            kids = [int(p) for p in fh.read().split()]
+    except OSError:
+        return
+    for kid in kids:
+        try:
+            os.kill(kid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def stop(app: Appliance, timeout: float = 20.0) -> None:
     """Halt the container cleanly (nspawn turns SIGTERM into a halt), then end its supervisor."""
     pid = _nspawn_pid(app)

@@ -220,8 +220,13 @@ def _save_clients(clients) -> None:
 
 def cmd_halt(args) -> None:
     app = _by_name(args.name)
+    if args.hard:
+        # Pulled power: every process dies at once (no goodbye, no last VRRP advert), then the
+        # network the namespace keeps (addresses the kernel would still answer for) goes.
+        appliance.kill_init(app)
+        appliance.power_off_network(app)
     appliance.stop(app)
-    system.log(f"{app.name} halted")
+    system.log(f"{app.name} halted{' (power pulled)' if args.hard else ''}")
 
 
 def cmd_segment(args) -> None:
@@ -317,6 +322,7 @@ def main(argv=None) -> None:
     p.add_argument("name")
     p = sub.add_parser("halt")
     p.add_argument("name")
+    p.add_argument("--hard", action="store_true", help="cut its network first, as a power loss does")
     p = sub.add_parser("segment")
     p.add_argument("action", choices=("add", "del", "client"))
     p.add_argument("name")

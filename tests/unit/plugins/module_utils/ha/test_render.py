@@ -63,3 +63,9 @@ def test_the_pair_opens_vrrp_and_the_sync_port_in_the_zones_firewall():
 def test_no_pair_no_openings():
     view = implied.BoxView("lab-a23", {"azb_zones": A23})
     assert not [i for i in implied.box_inputs(view) if i["name"].startswith("ha-")]
+
+
+def test_synced_tcp_flows_are_not_invalid_on_the_new_master(good):
+    unit = render.nat_unit()
+    assert unit.index("ExecStart=/sbin/sysctl -q -w net.netfilter.nf_conntrack_tcp_be_liberal=1") < unit.index(
+        "ExecStart=/usr/sbin/nft -f /etc/azblink/ha.nft")
