@@ -18,7 +18,7 @@ description:
     with conntrackd (FTFW over UDP on the O(sync) zone), and track their WAN (O(wan_check)) so a
     node whose WAN is dead gives the addresses up.
   - On becoming master a node commits the peer's connections into its kernel, so established flows
-    (and their NAT mapping: inside traffic leaves from the shared WAN address, O(vips[].snat)) survive.
+    (and their NAT mapping, since inside traffic leaves from the shared WAN address, O(vips[].snat)) survive.
   - No preemption unless O(preempt); systemd restarts keepalived, conntrackd and O(watchdog_units)
     whenever they die.
   - Both nodes are rendered from the same inventory; converge the pair one node at a time
