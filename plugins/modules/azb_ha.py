@@ -22,7 +22,7 @@ description:
   - No preemption unless O(preempt); systemd restarts keepalived, conntrackd and O(watchdog_units)
     whenever they die.
   - Both nodes are rendered from the same inventory; converge the pair one node at a time
-    (C(serial: 1)). The zones firewall must admit VRRP and the sync port; the C(azb_site_inputs)
+    (C(serial=1)). The zones firewall must admit VRRP and the sync port; the C(azb_site_inputs)
     filter adds them from C(azb_ha).
 author:
   - azblink engineering (@azblink)
