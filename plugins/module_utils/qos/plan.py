@@ -109,7 +109,7 @@ def plan_absent(ad):
         if old is not None:
             p.files_stale.append(path)
             p.files_old[path] = old
-    p.want = p.live if not p.remove_table else ad.live([]).split("## nft")[0] + "## nft\n"
+    p.want = "## nft\n" if p.remove_table else p.live  # what the dump shows once the table is gone
     return p
 
 
