@@ -13,8 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 
