@@ -111,11 +111,11 @@ def takeover():
     time.sleep(1.0)  # replies from the new master after the gap
     pinger.terminate()
     out, _err = pinger.communicate(timeout=10)
-    outage = outage(out)
+    silence = outage(out)
     tick, err = session.communicate(timeout=30)
     tick = json.loads(tick) if tick.strip() else {"error": err}
     seen, on_cable = syn_seen_on_cable(new, curl_ip)
-    return old, new, outage, tick, (seen, on_cable)
+    return old, new, silence, tick, (seen, on_cable)
 
 
 def boot_back_as_backup(old, new):
