@@ -132,6 +132,16 @@ def kill_init(app: Appliance) -> None:
             pass
 
 
+def unplug(app: Appliance) -> None:
+    """Every link of the box down at once (one netlink batch): a dead box's kernel must not go on
+    answering, forwarding or resetting connections while the lab clears its namespace."""
+    if app.netns not in system.netns_list():
+        return
+    links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
+    batch = "".join(f"link set {link['ifname']} down\n" for link in links if link["ifname"] != "lo")
+    system.run(["ip", "-n", app.netns, "-force", "-batch", "-"], input=batch, check=False, capture=True)
+
+
 def stop(app: Appliance, timeout: float = 20.0) -> None:
     """Halt the container cleanly (nspawn turns SIGTERM into a halt), then end its supervisor."""
     pid = _nspawn_pid(app)

@@ -224,6 +224,7 @@ def cmd_halt(args) -> None:
         # Pulled power: every process dies at once (no goodbye, no last VRRP advert), then the
         # network the namespace keeps (addresses the kernel would still answer for) goes.
         appliance.kill_init(app)
+        appliance.unplug(app)
         appliance.power_off_network(app)
     appliance.stop(app)
     system.log(f"{app.name} halted{' (power pulled)' if args.hard else ''}")
