@@ -127,8 +127,6 @@ def boot_back_as_backup(old, new):
     assert seen == WAN_VIP and on_cable, "after %s returned, traffic must stay on %s" % (old, new)
 
 
-
-
 def start_ticker_server(seconds=900):
     """Our server's TCP ticker (stop it by PID)."""
     return subprocess.Popen(["ip", "netns", "exec", SRV_NS, sys.executable, TICKER, "serve", SRV, str(TICK_PORT),

@@ -88,5 +88,3 @@ def row(name, idle, v, bulk):
     return "%-12s voice loss %d/%d  p50 %6.2f ms  p99 %6.2f ms (idle %5.2f, rise %+7.2f)  bulk %5.2f Mbit/s" % (
         name, v["lost"], v["sent"], v["p50_ms"] or -1, v["p99_ms"] or -1, idle["p99_ms"], (v["p99_ms"] or 999) -
         idle["p99_ms"], bulk)
-
-

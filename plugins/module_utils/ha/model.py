@@ -157,8 +157,8 @@ def _sync(raw, zones, peer_zones):
         raise ValidationError("sync", "must be a dictionary")
     zone = f.need(raw, "zone", "sync")
     if zone not in zones or zone not in peer_zones:
-        raise ValidationError("sync.zone", "unknown zone %r on %s" % (zone, "this node" if zone not in zones
-                                                                        else "the peer"))
+        where = "this node" if zone not in zones else "the peer"
+        raise ValidationError("sync.zone", "unknown zone %r on %s" % (zone, where))
     _role, ifname, addrs = zones[zone]
     local = [a for a in addrs if a.version == 4]
     remote = [a for a in peer_zones[zone][2] if a.version == 4]

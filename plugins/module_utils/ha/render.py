@@ -51,11 +51,9 @@ def keepalived(n):
                 "  fall %d" % w.fall,
                 "  rise %d" % w.rise,
                 "}"]
-    out += ["vrrp_sync_group %s {" % SYNC_GROUP,
-            "  group {"] + ["    %s" % v.instance for v in n.vips] + [
-            "  }",
-            "  notify \"%s\"" % NOTIFY,
-            "}"]
+    out += ["vrrp_sync_group %s {" % SYNC_GROUP, "  group {"]
+    out += ["    %s" % v.instance for v in n.vips]
+    out += ["  }", "  notify \"%s\"" % NOTIFY, "}"]
     for v in n.vips:
         out += ["vrrp_instance %s {" % v.instance,
                 "  state BACKUP",

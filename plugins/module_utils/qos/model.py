@@ -261,4 +261,3 @@ def _rules(raw, class_names, zones, hosts):
         out.append(rule)
     f.unique(out, lambda x: x.name, "rules", "rule name")
     return out
-
