@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.ha import model as ha_model
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model
@@ -80,11 +81,17 @@ def routing_inputs(view):
     return routing_inputs_of.for_intent(view.box.get("azb_routing"), view.box.get("azb_zones"))
 
 
-# domain -> function(view) -> [azb_zone input]; the HA domain joins here.
+def ha_inputs(view):
+    """An HA pair (``azb_ha``): VRRP on each zone with a shared address, conntrackd's sync port."""
+    return ha_model.inputs(view.box.get("azb_zones"), view.box.get("azb_ha"))
+
+
+# domain -> function(view) -> [azb_zone input]
 INPUT_DOMAINS = (
     ("vpn", vpn_inputs),
     ("services", services_inputs),
     ("routing", routing_inputs),
+    ("ha", ha_inputs),
 )
 
 

@@ -12,7 +12,7 @@ import signal
 import time
 
 from . import system
-from .topology import CABLE_PREFIX, MGMT_BRIDGE, MGMT_PREFIX, Appliance
+from .topology import CABLE_PREFIX, MGMT_BRIDGE, MGMT_PREFIX, SEGMENT_PORT_PREFIX, Appliance
 
 GUEST_MOUNT = "/var/lib/azblink/lab-guest"
 # What an NFV host needs from its container: network administration, taps, qemu, libvirt.
@@ -115,6 +115,33 @@ def _nspawn_pid(app: Appliance) -> int | None:
     return kids[0] if kids else None
 
 
+def kill_init(app: Appliance) -> None:
+    """SIGKILL the container's init: the kernel kills every process of its PID namespace with it."""
+    pid = _nspawn_pid(app)
+    if not pid:
+        return
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            kids = [int(p) for p in fh.read().split()]
+    except OSError:
+        return
+    for kid in kids:
+        try:
+            os.kill(kid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def unplug(app: Appliance) -> None:
+    """Every link of the box down at once (one netlink batch): a dead box's kernel must not go on
+    answering, forwarding or resetting connections while the lab clears its namespace."""
+    if app.netns not in system.netns_list():
+        return
+    links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
+    batch = "".join(f"link set {link['ifname']} down\n" for link in links if link["ifname"] != "lo")
+    system.run(["ip", "-n", app.netns, "-force", "-batch", "-"], input=batch, check=False, capture=True)
+
+
 def stop(app: Appliance, timeout: float = 20.0) -> None:
     """Halt the container cleanly (nspawn turns SIGTERM into a halt), then end its supervisor."""
     pid = _nspawn_pid(app)
@@ -135,6 +162,7 @@ def stop(app: Appliance, timeout: float = 20.0) -> None:
 # The cables of an appliance: they survive a reboot, like the NICs and what is plugged into them.
 CABLED = ("lo", "mgmt0", "wan1", "wan2")
 CLIENT_PORT_PREFIX = "lc-"
+KEPT_PREFIXES = (CLIENT_PORT_PREFIX, SEGMENT_PORT_PREFIX, CABLE_PREFIX)  # clients, shared segments, cables
 FRESH_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.conf.all.rp_filter",
                  "net.ipv4.conf.default.rp_filter")
 
@@ -159,7 +187,7 @@ def power_off_network(app: Appliance) -> None:
     links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
     for link in links:
         name = link["ifname"]
-        if name in CABLED or name.startswith((CLIENT_PORT_PREFIX, CABLE_PREFIX)):
+        if name in CABLED or name.startswith(KEPT_PREFIXES):
             system.ip(app.netns, "link", "set", name, "nomaster", check=False)
             system.ip(app.netns, "addr", "flush", "dev", name, check=False)
             if name != "lo":

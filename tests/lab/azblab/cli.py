@@ -5,6 +5,8 @@
   down [--only NAME ...]     remove everything the lab made (or only those appliances), nothing else
   status                     what runs
   restart NAME               reboot an appliance (halt its container, boot it again)
+  halt NAME                  power an appliance off (its cables stay; `restart` boots it)
+  segment add|del|client ... a segment shared by appliances (HA: a zone bridge, a WAN with a router)
   client add|del ...         a client host plugged into a bridge of an appliance
   fault link|blackhole ...   ISP faults
   link add|del|cut|restore lab-aX lab-aY   a point-to-point cable between two appliances (198.19.0.0/16)
@@ -20,12 +22,12 @@ import subprocess
 import sys
 import time
 
-from . import appliance, image, lease, legacy, links, system, world
+from . import appliance, image, lease, legacy, links, segment, system, world
 from .topology import legacy as topo_legacy
 from .topology import link as topo_link
 from .topology import links_of
 from .topology import (INET_DNS, INET_NS, INET_PING_TARGETS, INET_WEB, MAX_APPLIANCES, MGMT_BRIDGE,
-                       appliance as topo_appliance)
+                       appliance as topo_appliance, segments_of, valid_segment_name)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 CLIENTS_FILE = os.path.join(system.STATE_DIR, "clients.json")
@@ -171,6 +173,14 @@ def cmd_down(args) -> None:
     if args.only and not names:
         return
     lease.release(system.RUN_DIR, names, me)
+    # A shared segment goes with the first of its members that goes.
+    segments = segment.load()
+    doomed = segments_of(segments, names)
+    for record in doomed:
+        segment.delete(record)
+        system.log(f"segment {record['name']} removed")
+    if doomed:
+        segment.save([s for s in segments if s not in doomed])
     for i in range(1, MAX_APPLIANCES + 1):
         app = topo_appliance(i)
         if app.name not in names:
@@ -235,6 +245,44 @@ def _clients() -> list:
 def _save_clients(clients) -> None:
     with open(CLIENTS_FILE, "w") as fh:
         json.dump(clients, fh)
+
+
+def cmd_halt(args) -> None:
+    app = _by_name(args.name)
+    if args.hard:
+        # Pulled power: every process dies at once (no goodbye, no last VRRP advert), then the
+        # network the namespace keeps (addresses the kernel would still answer for) goes.
+        appliance.kill_init(app)
+        appliance.unplug(app)
+        appliance.power_off_network(app)
+    appliance.stop(app)
+    system.log(f"{app.name} halted{' (power pulled)' if args.hard else ''}")
+
+
+def cmd_segment(args) -> None:
+    if not valid_segment_name(args.name):
+        system.die(f"segment name {args.name!r}: 1-8 lower-case letters and digits, a letter first")
+    segments = [s for s in segment.load() if s["name"] != args.name]
+    old = next((s for s in segment.load() if s["name"] == args.name), None)
+    if args.action == "add":
+        if not args.members or len(args.members) < 2:
+            system.die("a segment needs at least two --members")
+        if bool(args.router) != bool(args.uplink):
+            system.die("a WAN segment needs both --router (CIDR on the segment) and --uplink (internet address)")
+        record = segment.add(args.name, [_by_name(n) for n in args.members], args.router, args.uplink)
+        record["clients"] = old["clients"] if old else []
+        segments.append(record)
+        system.log(f"segment {args.name}: {' '.join(args.members)}")
+    elif args.action == "client":
+        if old is None:
+            system.die(f"no segment {args.name}")
+        print(segment.add_client(args.name, args.label, args.address, args.gateway))
+        if args.label not in old["clients"]:
+            old["clients"].append(args.label)
+        segments.append(old)
+    elif old is not None:
+        segment.delete(old)
+    segment.save(segments)
 
 
 def cmd_client(args) -> None:
@@ -328,6 +376,18 @@ def main(argv=None) -> None:
     sub.add_parser("status")
     p = sub.add_parser("restart")
     p.add_argument("name")
+    p = sub.add_parser("halt")
+    p.add_argument("name")
+    p.add_argument("--hard", action="store_true", help="cut its network first, as a power loss does")
+    p = sub.add_parser("segment")
+    p.add_argument("action", choices=("add", "del", "client"))
+    p.add_argument("name")
+    p.add_argument("label", nargs="?", help="client label (segment client)")
+    p.add_argument("--members", nargs="+", metavar="NAME")
+    p.add_argument("--router", help="WAN segment: the ISP router's address on it (CIDR)")
+    p.add_argument("--uplink", help="WAN segment: the router's address on the lab internet")
+    p.add_argument("--address")
+    p.add_argument("--gateway")
     p = sub.add_parser("client")
     p.add_argument("action", choices=("add", "del"))
     p.add_argument("appliance")
@@ -361,7 +421,8 @@ def main(argv=None) -> None:
     # restore touches only that cable's namespace: no lock, so a fault lands when asked.
     lock_name = {"up": "lab", "down": "lab", "client": "clients", "legacy": "cables",
                  "link": "cables" if getattr(args, "action", "") in ("add", "del") else None,
-                 "restart": "appliance-%s" % getattr(args, "name", "")}.get(args.cmd)
+                 "segment": "lab", "restart": "appliance-%s" % getattr(args, "name", ""),
+                 "halt": "appliance-%s" % getattr(args, "name", "")}.get(args.cmd)
     lock = open(os.path.join(system.RUN_DIR, "%s.lock" % (lock_name or "lab")), "w")  # noqa: SIM115
     args.lab_lock = lock
     if lock_name:
@@ -370,7 +431,8 @@ def main(argv=None) -> None:
         _lease_or_wait(lock, args.names, args.lease_wait)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
-         "client": cmd_client, "fault": cmd_fault, "link": cmd_link, "legacy": cmd_legacy}[args.cmd](args)
+         "client": cmd_client, "fault": cmd_fault, "link": cmd_link, "legacy": cmd_legacy,
+         "halt": cmd_halt, "segment": cmd_segment}[args.cmd](args)
     except (RuntimeError, subprocess.SubprocessError) as exc:
         system.die(str(exc))
 

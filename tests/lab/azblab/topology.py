@@ -151,3 +151,44 @@ def legacy(index: int) -> Legacy:
     return Legacy(appliance=index, netns=f"azb-a{index}-legacy", ifname="eth0",
                   address=f"198.19.0.{4 * index + 2}/30", appliance_address=f"198.19.0.{4 * index + 1}/30",
                   lans=(f"172.20.{index}.1/24", f"172.21.{index}.1/24"))
+# -- segments shared by several appliances (HA pairs: a zone segment, a WAN segment) ---------------
+# A segment is a bridge in its own namespace; each member appliance gets one cable to it (its port
+# survives a reboot like wan1); clients plug into the segment, not into one appliance. A WAN segment
+# also has a router: an address on the segment and an uplink into the lab internet.
+SEGMENT_PORT_PREFIX = "ls-"
+SEGMENT_BRIDGE = "seg"
+SEGMENT_NAME_MAX = 8
+
+
+def valid_segment_name(name: str) -> bool:
+    return 1 <= len(name) <= SEGMENT_NAME_MAX and name.isalnum() and name.islower() and name[0].isalpha()
+
+
+def segment_netns(name: str) -> str:
+    return f"azb-seg-{name}"
+
+
+def segment_port(name: str) -> str:
+    """The member appliance's end of its cable to the segment (<= 15 chars)."""
+    return f"{SEGMENT_PORT_PREFIX}{name}"
+
+
+def segment_member_port(appliance_index: int) -> str:
+    """The segment's end of a member's cable."""
+    return f"m-a{appliance_index}"
+
+
+def segment_uplink_port(name: str) -> str:
+    """A WAN segment router's uplink, inside the internet namespace."""
+    return f"sg-{name}"
+
+
+def segment_client_netns(name: str, label: str) -> str:
+    return f"azb-seg-{name}-c-{label}"
+
+
+def segments_of(segments: list, names: set) -> list:
+    """The segments (records with ``members``: appliance indexes) that lose a member when the
+    appliances ``names`` are removed: a segment goes with the first member that goes."""
+    idx = {int(n.rsplit("a", 1)[1]) for n in names if n.startswith("lab-a")}
+    return [s for s in segments if idx & set(s["members"])]
