@@ -107,7 +107,7 @@ class FleetReport:
                            "changes": rec["changes"], "facts": rec["facts"],
                            "batch": next((i + 1 for i, b in enumerate(self.batches) if name in b), None)}
         return {"playbook": self.playbook, "check_mode": self.check_mode, "batches": self.batches,
-                "summary": summary, "hosts": hosts}
+                "summary": dict((k, sorted(v)) for k, v in sorted(summary.items())), "hosts": hosts}
 
 
 def markdown(report):

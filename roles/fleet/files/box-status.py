@@ -13,6 +13,7 @@ PACKAGES = ["libvirt-daemon-system", "qemu-system-x86", "nftables", "frr", "wire
 SERVICES = ["libvirtd", "systemd-networkd", "azb-firewall", "azb-sysctl", "ulogd2", "frr",
             "strongswan", "azb-wan-health"]
 WAN_STATE = "/run/azblink/wan-state.json"
+LOCK_HOLDER = "/run/azblink/converge.lock/holder"   # roles/fleet/defaults: azb_fleet_lock_dir
 
 
 def run(argv, timeout=10):
@@ -92,9 +93,13 @@ def last_converge():
 
 
 def lock_holder():
-    out = run(["systemctl", "show", "-P", "ActiveState,Description", "azb-converge-lock.service"]) or ""
-    lines = out.splitlines()
-    return lines[1] if len(lines) == 2 and lines[0] == "active" else None
+    try:
+        with open(LOCK_HOLDER) as fh:
+            return fh.read().strip() or "(being taken)"
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return "unreadable: %s" % exc
 
 
 def main():
