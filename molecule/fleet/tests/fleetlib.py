@@ -5,6 +5,8 @@ import os
 import subprocess
 import time
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../..")))
 EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", os.path.join(REPO, ".lab"))
@@ -15,7 +17,7 @@ BOXES = ["lab-a25", "lab-a26", "lab-a27", "lab-a28", "lab-a29", "lab-a30"]
 
 def lab_hosts():
     with open(LAB_INVENTORY) as fh:
-        return json.load(fh)["all"]["children"]["azb_lab"]["hosts"]
+        return yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"]
 
 
 def env_for(report_dir):
