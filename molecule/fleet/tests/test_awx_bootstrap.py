@@ -94,3 +94,28 @@ def test_a_second_run_writes_nothing(runs):
 def test_no_key_in_the_output(runs):
     for _rc, out, _req in runs[0]:
         assert "FAKE-SECRET-KEY" not in out
+
+
+def test_the_execution_environment_definition_builds_a_context(tmp_path):
+    """ansible-builder v3 accepts execution-environment.yml and writes a build context that installs
+    this collection (from the tarball `make build` writes) with its Python requirements."""
+    work = tmp_path / "ee"
+    work.mkdir()
+    bindir = os.path.dirname(sys.executable)
+    res = subprocess.run([os.path.join(bindir, "ansible-galaxy"), "collection", "build", "--force",
+                          "--output-path", str(work / "build"), ROOT], capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    for name in ("execution-environment.yml",):
+        (work / name).write_text(open(os.path.join(ROOT, name)).read())
+    (work / "meta").mkdir()
+    for name in ("ee-requirements.txt", "ee-bindep.txt"):
+        (work / "meta" / name).write_text(open(os.path.join(ROOT, "meta", name)).read())
+    res = subprocess.run([os.path.join(bindir, "ansible-builder"), "create", "-f", str(work / "execution-environment.yml"),
+                          "-c", str(work / "context")], capture_output=True, text=True, check=False, cwd=str(work))
+    assert res.returncode == 0, res.stdout + res.stderr
+    dockerfile = (work / "context" / "Dockerfile").read_text()
+    assert "ansible-galaxy collection install" in dockerfile
+    assert "ansible-doc -t callback azblink.nfv.fleet_report" in dockerfile
+    assert (work / "context" / "_build" / "build-collection").iterdir()
+    assert "cryptography" in (work / "context" / "_build" / "requirements.txt").read_text()
+    assert "/build/azblink-nfv.tar.gz" in (work / "context" / "_build" / "requirements.yml").read_text()
