@@ -1,6 +1,6 @@
 """playbooks/awx_bootstrap.yml against a stand-in for AWX's API (fake_awx: no AWX server runs
-here; it needs no lab either, but takes a minute, so it runs with the fleet scenario). The requests it renders are checked - per tenant the organization, project, inventory and
-its source, credential, four job templates and the rollout workflow with its approval node - and a
+here; it needs no lab either, but takes a minute, so it runs with the fleet scenario). The
+requests it renders are checked - per tenant the organization, project, inventory and its source, credential, four job templates and the rollout workflow with its approval node - and a
 second run must send no write at all. The tenants' SSH keys reach the API, never the output."""
 import os
 import subprocess
@@ -29,7 +29,7 @@ def runs(tmp_path_factory):
     varfile.write_text(VARS)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0")
     out = []
-    for _ in range(2):
+    for _run in range(2):
         store.requests.clear()
         res = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
                               os.path.join(ROOT, "playbooks", "awx_bootstrap.yml"), "-e", "@%s" % varfile,
@@ -41,11 +41,11 @@ def runs(tmp_path_factory):
 
 
 def _posts(requests, path):
-    return [body for method, p, _q, body in requests if method == "POST" and p == path]
+    return [body for method, p, _query, body in requests if method == "POST" and p == path]
 
 
 def test_the_first_run_creates_each_tenants_objects(runs):
-    (rc, out, requests), _ = runs[0][0], runs[1]
+    rc, out, requests = runs[0][0]
     assert rc == 0, out[-3000:]
     assert sorted(o["name"] for o in _posts(requests, "/api/v2/organizations/")) == ["acme", "globex"]
     projects = _posts(requests, "/api/v2/projects/")
@@ -88,11 +88,11 @@ def test_the_rollout_workflow_waits_for_an_approval(runs):
 def test_a_second_run_writes_nothing(runs):
     rc, out, requests = runs[0][1]
     assert rc == 0, out[-3000:]
-    assert [(m, p) for m, p, _q, _b in requests if m != "GET"] == []
+    assert [(m, p) for m, p, _query, _body in requests if m != "GET"] == []
 
 
 def test_no_key_in_the_output(runs):
-    for _rc, out, _req in runs[0]:
+    for _rc, out, _requests in runs[0]:
         assert "FAKE-SECRET-KEY" not in out
 
 

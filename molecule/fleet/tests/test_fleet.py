@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from fleetlib import BOXES, EPHEMERAL, REPO, lab, lab_hosts, playbook, report, ssh
+from fleetlib import BOXES, EPHEMERAL, REPO, lab, playbook, report, ssh
 
 CHANGE = "@" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vars", "change.yml")
 POLICY = "office-dmz-rdp"
@@ -54,7 +54,7 @@ def test_drift_reports_exactly_the_box_changed_by_hand(reports):
     hand = ("nft insert rule inet azblink forward tcp dport 3389 accept comment by-hand && "
             "echo 'net.ipv4.conf.all.log_martians = 1' >> /etc/sysctl.d/60-azblink.conf")
     assert ssh("lab-a27", hand).returncode == 0
-    rc, out, _ = playbook("drift", reports)
+    rc, out, _secs = playbook("drift", reports)
     rep = report(reports, "drift")
     assert rc != 0, "drift.yml exited 0 although a box drifted"
     assert rep["summary"] == {"drifted": ["lab-a27"], "in_sync": [b for b in BOXES if b != "lab-a27"]}
@@ -66,7 +66,7 @@ def test_drift_reports_exactly_the_box_changed_by_hand(reports):
         md = fh.read()
     assert "| lab-a27 | 1 | drifted |" in md and "by-hand" in md
     # Converged again, the box is back in line.
-    rc, out, _ = playbook("rollout", reports, "-l", "lab-a27")
+    rc, out, _secs = playbook("rollout", reports, "-l", "lab-a27")
     assert rc == 0, out[-2000:]
     assert "by-hand" not in ssh("lab-a27", "nft list ruleset").stdout
 
@@ -157,8 +157,8 @@ def test_the_rollout_under_ansible_runner_finishes_the_change(reports):
     secs = time.time() - t0
     events = list(r.events)
     stats = next(e for e in events if e["event"] == "playbook_on_stats")["event_data"]
-    print("ansible-runner rollout: %s in %.1f s, %d job events; changed %s" % (r.status, secs, len(events),
-                                                                              stats["changed"]))
+    print("ansible-runner rollout: %s in %.1f s, %d job events; changed %s"
+          % (r.status, secs, len(events), stats["changed"]))
     assert r.status == "successful" and r.rc == 0
     assert sorted(stats["changed"]) == ["lab-a28", "lab-a30"]
     assert not stats["failures"] and not stats["dark"]
@@ -175,7 +175,7 @@ def test_the_rollout_under_ansible_runner_finishes_the_change(reports):
     for box in BOXES:
         assert has_policy(box)
     # The same rollout from ansible-playbook now changes nothing, like the runner's hosts that were done.
-    rc, out, _ = playbook("rollout", reports, "-e", CHANGE)
+    rc, out, _secs = playbook("rollout", reports, "-e", CHANGE)
     assert rc == 0, out[-2000:]
     assert report(reports, "rollout")["summary"] == {"unchanged": BOXES}
 
@@ -184,7 +184,7 @@ def test_rollback_targets_one_batch_of_the_last_rollout(reports):
     """rollback.yml -e azb_rollback_batch=2 works on exactly the boxes of that batch (this fleet runs
     no VMs, so there is nothing to revert: what is checked is the targeting and the lock)."""
     batch = report(reports, "rollout")["batches"][1]
-    rc, out, _ = playbook("rollback", reports, "-e", "azb_rollback_batch=2")
+    rc, out, _secs = playbook("rollback", reports, "-e", "azb_rollback_batch=2")
     assert rc == 0, out[-2000:]
     assert report(reports, "rollback")["summary"] == {"unchanged": batch}
 
@@ -228,15 +228,15 @@ def test_two_concurrent_converges_of_one_box(reports):
     run("refused", "-e", "azb_fleet_lock_wait=0")
     first.join(600)
     waiter.join(600)
-    rc, out, _ = results["refused"]
+    rc, out, _secs = results["refused"]
     assert rc != 0
     assert "lab-a25 is being converged by another run (%s)" % holder in " ".join(out.split())
     assert results["first"][0] == 0, results["first"][1][-2000:]
-    rc, out, _ = results["waited"]
+    rc, out, _secs = results["waited"]
     assert rc == 0, out[-2000:]
     waited = [line.strip() for line in out.splitlines() if "converge lock acquired after" in line]
     print("second converge: %s" % waited)
     assert waited and "(waited for: %s)" % holder in " ".join(out.split()), "the second converge did not wait"
     assert ssh("lab-a25", "test -e /run/azblink/converge.lock").returncode != 0, "a lock was left behind"
-    rc, out, _ = playbook("drift", reports, "-l", "lab-a25,localhost", "-e", CHANGE)
+    rc, out, _secs = playbook("drift", reports, "-l", "lab-a25,localhost", "-e", CHANGE)
     assert rc == 0 and report(reports, "drift")["summary"] == {"in_sync": ["lab-a25"]}, out[-2000:]

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Print what this appliance reports about itself as one JSON document (read-only).
 
 Versions, services, VMs, tunnels, WAN state, the last converge recorded in the journal and who
