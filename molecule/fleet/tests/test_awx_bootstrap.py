@@ -1,7 +1,8 @@
 """playbooks/awx_bootstrap.yml against a stand-in for AWX's API (fake_awx: no AWX server runs
 here; it needs no lab either, but takes a minute, so it runs with the fleet scenario). The
-requests it renders are checked - per tenant the organization, project, inventory and its source, credential, four job templates and the rollout workflow with its approval node - and a
-second run must send no write at all. The tenants' SSH keys reach the API, never the output."""
+requests it renders are checked - per tenant the organization, project, inventory and its source,
+credential, four job templates and the rollout workflow with its approval node - and a second run
+must send no write at all. The tenants' SSH keys reach the API, never the output."""
 import os
 import subprocess
 import sys
