@@ -39,7 +39,11 @@ def playbook(name, report_dir, *args, timeout=900):
     out = res.stdout + res.stderr
     with open(os.path.join(report_dir, name + ".log"), "a") as fh:
         fh.write(out)
-    print("%s %s: rc=%d in %.1f s" % (name, " ".join(args), res.returncode, secs))
+    line = "%s %s: rc=%d in %.1f s" % (name, " ".join(args), res.returncode, secs)
+    print(line)
+    # Molecule's verifier keeps no test output: the figures go to a file beside the reports too.
+    with open(os.path.join(report_dir, "figures.txt"), "a") as fh:
+        fh.write(line + "\n")
     return res.returncode, out, secs
 
 
