@@ -1,0 +1,242 @@
+"""The fleet playbooks on six lab appliances in two tenants (inventories/fleet-lab).
+
+The tests run in file order on one fleet: check mode on the converged fleet, drift of a box changed
+by hand, a canary rollout stopped by a box failing its health gate (its ISP silently drops
+traffic: the gate's fetch through the WAN fails) and by an unreachable box (its management link
+down), the rollout finished under ansible-runner with its job events read, the fleet status, and
+two concurrent converges of one box. Every playbook run is bounded; every fault is undone.
+"""
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+from fleetlib import BOXES, EPHEMERAL, REPO, lab, playbook, report, ssh
+
+CHANGE = "@" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vars", "change.yml")
+POLICY = "office-dmz-rdp"
+
+
+@pytest.fixture(scope="module")
+def reports():
+    path = os.path.join(EPHEMERAL, "reports-verify")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def has_policy(box):
+    res = ssh(box, "nft list ruleset")
+    assert res.returncode == 0, res.stderr
+    return POLICY in res.stdout
+
+
+def last_converge(box):
+    return ssh(box, "journalctl -t azblink-converge -n 1 -o cat --no-pager").stdout.strip()
+
+
+def test_check_mode_reports_no_change_on_the_converged_fleet(reports):
+    rc, out, secs = playbook("drift", reports)
+    rep = report(reports, "drift")
+    assert rep["check_mode"] is True
+    assert rep["summary"] == {"in_sync": BOXES}, rep["summary"]
+    assert rc == 0, out[-2000:]
+    for box in BOXES:
+        assert rep["hosts"][box]["changed_tasks"] == 0
+    print("drift of %d converged boxes: %.1f s" % (len(BOXES), secs))
+
+
+def test_drift_reports_exactly_the_box_changed_by_hand(reports):
+    hand = ("nft insert rule inet azblink forward tcp dport 3389 accept comment by-hand && "
+            "echo 'net.ipv4.conf.all.log_martians = 1' >> /etc/sysctl.d/60-azblink.conf")
+    assert ssh("lab-a27", hand).returncode == 0
+    rc, out, _secs = playbook("drift", reports)
+    rep = report(reports, "drift")
+    assert rc != 0, "drift.yml exited 0 although a box drifted"
+    assert rep["summary"] == {"drifted": ["lab-a27"], "in_sync": [b for b in BOXES if b != "lab-a27"]}
+    changes = rep["hosts"]["lab-a27"]["changes"]
+    by_action = dict((c["action"], c) for c in changes)
+    assert "by-hand" in by_action["azblink.nfv.azb_zone"]["diff"], "the ruleset diff misses the hand-made rule"
+    assert "log_martians" in by_action["ansible.builtin.template"]["diff"]
+    with open(os.path.join(reports, "drift.md")) as fh:
+        md = fh.read()
+    assert "| lab-a27 | 1 | drifted |" in md and "by-hand" in md
+    # Converged again, the box is back in line.
+    rc, out, _secs = playbook("rollout", reports, "-l", "lab-a27")
+    assert rc == 0, out[-2000:]
+    assert "by-hand" not in ssh("lab-a27", "nft list ruleset").stdout
+
+
+def test_rollout_stops_when_a_box_fails_its_health_gate(reports):
+    before = dict((b, last_converge(b)) for b in ["lab-a28", "lab-a29", "lab-a30"])
+    lab("fault", "blackhole", "lab-a27", "1", "on")
+    try:
+        rc, out, secs = playbook("rollout", reports, "-e", CHANGE)
+    finally:
+        lab("fault", "blackhole", "lab-a27", "1", "off")
+    rep = report(reports, "rollout")
+    print("rollout stopped by a failed gate: %.1f s; summary %s" % (secs, rep["summary"]))
+    assert rc != 0
+    assert rep["batches"][:2] == [["lab-a25"], ["lab-a26", "lab-a27"]]
+    assert rep["summary"] == {"changed": ["lab-a25"], "stopped": ["lab-a26"], "failed": ["lab-a27"],
+                              "never_reached": ["lab-a28", "lab-a29", "lab-a30"]}, rep["summary"]
+    assert any("no egress through the WAN" in m for m in rep["hosts"]["lab-a27"]["messages"])
+    assert rep["hosts"]["lab-a26"]["changed_tasks"] > 0, "the stopped batch peer was converged in full"
+    # The failed box's converge ran before its gate: it has the change, the later batches do not.
+    assert has_policy("lab-a25") and has_policy("lab-a26") and has_policy("lab-a27")
+    for box, record in before.items():
+        assert not has_policy(box), "%s got the change after the rollout stopped" % box
+        assert last_converge(box) == record, "%s was converged after the rollout stopped" % box
+
+
+def _wait_ssh(box, up, secs=60):
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        ok = ssh(box, "true", timeout=10).returncode == 0
+        if ok == up:
+            return True
+        time.sleep(1)
+    return False
+
+
+def test_rollout_stops_at_an_unreachable_box(reports):
+    link = "azbm-a%s" % "lab-a28"[len("lab-a"):]
+    subprocess.run(["ip", "link", "set", link, "down"], check=True)
+    try:
+        assert _wait_ssh("lab-a28", up=False)
+        rc, out, secs = playbook("rollout", reports, "-e", CHANGE,
+                                 "-e", '{"azb_rollout_batches": [1, 2, 2, "100%"]}')
+    finally:
+        subprocess.run(["ip", "link", "set", link, "up"], check=True)
+    rep = report(reports, "rollout")
+    print("rollout stopped by an unreachable box: %.1f s; summary %s" % (secs, rep["summary"]))
+    assert rc != 0
+    # lab-a27 took the change in the stopped rollout (its gate ran after its converge).
+    assert rep["summary"] == {"unchanged": ["lab-a25", "lab-a26", "lab-a27"], "unreachable": ["lab-a28"],
+                              "stopped": ["lab-a29"], "never_reached": ["lab-a30"]}, rep["summary"]
+    assert rep["hosts"]["lab-a29"]["changed_tasks"] > 0
+    assert not has_policy("lab-a30")
+    assert _wait_ssh("lab-a28", up=True)
+
+
+def _runner_dir(base):
+    """A private_data_dir laid out as AWX lays it out for a job: project/, inventory/, env/."""
+    pdd = os.path.join(base, "runner")
+    shutil.rmtree(pdd, ignore_errors=True)
+    os.makedirs(os.path.join(pdd, "env"))
+    # The fleet inventory (hosts, group_vars, host_vars) with the lab's host file beside it.
+    shutil.copytree(os.path.join(REPO, "inventories", "fleet-lab"), os.path.join(pdd, "inventory"))
+    shutil.copy(os.path.join(EPHEMERAL, "lab-inventory.yml"), os.path.join(pdd, "inventory", "lab.yml"))
+    project = os.path.join(pdd, "project")
+    os.makedirs(os.path.join(project, "collections"))
+    os.symlink(os.path.join(REPO, "build", "collections", "ansible_collections"),
+               os.path.join(project, "collections", "ansible_collections"))
+    shutil.copy(os.path.join(REPO, "ansible.cfg"), os.path.join(project, "ansible.cfg"))
+    with open(os.path.join(project, "converge.yml"), "w") as fh:
+        fh.write("---\n- name: Roll out\n  ansible.builtin.import_playbook: azblink.nfv.rollout\n")
+    with open(os.path.join(pdd, "env", "extravars"), "w") as fh:
+        with open(CHANGE[1:]) as src:
+            fh.write(src.read())
+    return pdd
+
+
+def test_the_rollout_under_ansible_runner_finishes_the_change(reports):
+    import ansible_runner  # pylint: disable=import-outside-toplevel
+
+    pdd = _runner_dir(reports)
+    t0 = time.time()
+    r = ansible_runner.run(private_data_dir=pdd, playbook="converge.yml", quiet=True,
+                           envvars={"AZB_REPORT_DIR": os.path.join(reports, "runner-reports"),
+                                    "ANSIBLE_CONFIG": os.path.join(pdd, "project", "ansible.cfg"),
+                                    "ANSIBLE_COLLECTIONS_PATH": os.path.join(pdd, "project", "collections")},
+                           timeout=900)
+    secs = time.time() - t0
+    events = list(r.events)
+    stats = next(e for e in events if e["event"] == "playbook_on_stats")["event_data"]
+    print("ansible-runner rollout: %s in %.1f s, %d job events; changed %s"
+          % (r.status, secs, len(events), stats["changed"]))
+    assert r.status == "successful" and r.rc == 0
+    assert sorted(stats["changed"]) == ["lab-a28", "lab-a30"]
+    assert not stats["failures"] and not stats["dark"]
+    assert sorted(stats["ok"]) == BOXES
+    # Job events per box, as AWX would store them: each box's lock, converge and health gate.
+    for box in BOXES:
+        names = [e["event_data"].get("task") for e in events
+                 if e["event"] == "runner_on_ok" and e["event_data"].get("host") == box]
+        assert "Take the converge lock (waiting up to azb_fleet_lock_wait s for another run)" in names
+        assert "Pass the health gate" in names
+    rep = report(os.path.join(reports, "runner-reports"), "rollout")
+    assert rep["summary"] == {"changed": ["lab-a28", "lab-a30"],
+                              "unchanged": ["lab-a25", "lab-a26", "lab-a27", "lab-a29"]}, rep["summary"]
+    for box in BOXES:
+        assert has_policy(box)
+    # The same rollout from ansible-playbook now changes nothing, like the runner's hosts that were done.
+    rc, out, _secs = playbook("rollout", reports, "-e", CHANGE)
+    assert rc == 0, out[-2000:]
+    assert report(reports, "rollout")["summary"] == {"unchanged": BOXES}
+
+
+def test_rollback_targets_one_batch_of_the_last_rollout(reports):
+    """rollback.yml -e azb_rollback_batch=2 works on exactly the boxes of that batch (this fleet runs
+    no VMs, so there is nothing to revert: what is checked is the targeting and the lock)."""
+    batch = report(reports, "rollout")["batches"][1]
+    rc, out, _secs = playbook("rollback", reports, "-e", "azb_rollback_batch=2")
+    assert rc == 0, out[-2000:]
+    assert report(reports, "rollback")["summary"] == {"unchanged": batch}
+
+
+def test_status_reports_every_box(reports):
+    rc, out, secs = playbook("status", reports)
+    assert rc == 0, out[-2000:]
+    with open(os.path.join(reports, "fleet-status.json")) as fh:
+        status = json.load(fh)
+    print("status of %d boxes: %.1f s" % (len(status), secs))
+    assert sorted(status) == BOXES
+    for box, s in status.items():
+        assert s["os"].startswith("Debian GNU/Linux 12"), box
+        assert s["packages"]["libvirt-daemon-system"], box
+        assert s["services"]["libvirtd"]["active"] == "active", box
+        assert s["services"]["systemd-networkd"]["active"] == "active", box
+        assert s["vms"] == [], box
+        assert s["last_converge"]["collection"], box
+        assert s["lock"] is None, box
+    with open(os.path.join(reports, "fleet-status.md")) as fh:
+        md = fh.read()
+    for box in BOXES:
+        assert "| %s | tenant_" % box in md
+
+
+def test_two_concurrent_converges_of_one_box(reports):
+    results = {}
+
+    def run(key, *args):
+        results[key] = playbook("rollout", reports, "-l", "lab-a25", "-e", CHANGE, *args)
+
+    first = threading.Thread(target=run, args=("first",))
+    first.start()
+    deadline = time.time() + 120
+    while ssh("lab-a25", "test -d /run/azblink/converge.lock").returncode != 0:
+        assert time.time() < deadline and first.is_alive(), "the first converge never took the lock"
+        time.sleep(0.5)
+    holder = ssh("lab-a25", "cat /run/azblink/converge.lock/holder").stdout.strip()
+    waiter = threading.Thread(target=run, args=("waited", "-e", "azb_fleet_lock_wait=300"))
+    waiter.start()
+    run("refused", "-e", "azb_fleet_lock_wait=0")
+    first.join(600)
+    waiter.join(600)
+    rc, out, _secs = results["refused"]
+    assert rc != 0
+    assert "lab-a25 is being converged by another run (%s)" % holder in " ".join(out.split())
+    assert results["first"][0] == 0, results["first"][1][-2000:]
+    rc, out, _secs = results["waited"]
+    assert rc == 0, out[-2000:]
+    waited = [line.strip() for line in out.splitlines() if "converge lock acquired after" in line]
+    print("second converge: %s" % waited)
+    assert waited and "(waited for: %s)" % holder in " ".join(out.split()), "the second converge did not wait"
+    assert ssh("lab-a25", "test -e /run/azblink/converge.lock").returncode != 0, "a lock was left behind"
+    rc, out, _secs = playbook("drift", reports, "-l", "lab-a25,localhost", "-e", CHANGE)
+    assert rc == 0 and report(reports, "drift")["summary"] == {"in_sync": ["lab-a25"]}, out[-2000:]
