@@ -84,7 +84,10 @@ collection:
 	@rsync -a --delete --exclude=/.git --exclude=/.venv --exclude=/.venv-sanity --exclude=/.lab --exclude=/build \
 	  --exclude=__pycache__ --exclude=.pytest_cache --exclude=/tests/output ./ $(COLL_DIR)/
 
+# ansible-lint installs the project into $(ANSIBLE_HOME)/collections once and reads that copy first:
+# drop it so every lint sees the tree as it is now.
 lint: venv collection
+	rm -rf $(ANSIBLE_HOME)/collections/ansible_collections/azblink
 	$(BIN)/ansible-lint --profile production --offline
 
 # The placed copy gets a git index of its own: build/ is git-ignored here, and ansible-test asks git.
