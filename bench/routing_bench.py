@@ -135,7 +135,7 @@ def bench_reroute(trials):
     for label, a, b in (("OSPF + BFD 100 ms x 3 (A-C)", "lab-a17", "lab-a19"),
                         ("OSPF timers alone, hello 1 s / dead 4 s (A-B)", "lab-a17", "lab-a18")):
         times = []
-        for _ in range(trials):
+        for _trial in range(trials):
             settle(a, b)
             times.append(reroute_once(a, b))
         settle(a, b)
@@ -173,7 +173,7 @@ def bench_apply(inv, inv_dir, trials):
     env = ansible_env(inv_dir)
     run_module(inv, inv_dir, big_args(inv_dir, False))  # the 1,000 + 1,000 base
     floor = []
-    for _ in range(trials):
+    for _trial in range(trials):
         t0 = time.time()
         sh([os.path.join(BIN, "ansible"), "lab-a17", "-i", inv, "-m", "ansible.builtin.ping"], env=env)
         floor.append(time.time() - t0)

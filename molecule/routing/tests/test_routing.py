@@ -32,7 +32,6 @@ PY = os.path.join(REPO, ".venv/bin/python")
 TTL_DIRECT, TTL_VIA_ONE = 62, 61
 
 
-
 def mgmt(name):
     return "198.18.0.%d" % (10 + int(name.rsplit("a", 1)[1]))
 
