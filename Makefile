@@ -117,7 +117,7 @@ unit: venv collection
 
 ## molecule    the Molecule scenarios on the lab, side by side (SCENARIOS="default ...", MOLECULE_JOBS=N)
 # Longest first, so the short ones fill in around them; each scenario has its own appliances.
-SCENARIOS ?= workloads multisite wan zones default integrator
+SCENARIOS ?= site observability chain services workloads routing multisite wan ha qos zones integrator default
 MOLECULE_JOBS ?= 3
 molecule: venv collection
 	@mkdir -p $(REPORTS)
