@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Run one shell command inside a lab guest VM through its serial console (on the appliance).
 
 usage: guest_console.py VM SECONDS COMMAND

@@ -66,7 +66,7 @@ def _with_console(host):
 
 def guest(host, vm, command, seconds=15):
     """Run ``command`` in the VM's shell; -> (status, output)."""
-    res = host.run("%s %s %d %s" % (CONSOLE, vm, seconds, _quote(command)))
+    res = host.run("python3 %s %s %d %s" % (CONSOLE, vm, seconds, _quote(command)))
     return res.rc, res.stdout
 
 
