@@ -27,7 +27,8 @@ SANITY_HOME := $(abspath build/home)
 # Debian packages of the controller and the lab (the appliances get theirs inside the lab).
 HOST_PACKAGES := systemd-container debootstrap qemu-system-x86 qemu-utils nftables apt-cacher-ng \
                  dnsmasq-base busybox-static cpio iproute2 iperf3 openssh-client rsync curl \
-                 python3-venv git wireguard-go wireguard-tools openvpn iputils-ping tcpdump openssl
+                 python3-venv git wireguard-go wireguard-tools openvpn iputils-ping tcpdump openssl \
+                 frr
 
 .PHONY: help demo test test-quick deps host-deps venv collection lint sanity unit molecule \
         lab-up lab-down lab-status bench build clean

@@ -48,7 +48,12 @@ def azb_site_hosts(declared, vms=None):
     return _run("azb_hosts", lambda: inv_hosts.with_vms(declared, vms))
 
 
+def azb_site_forwards(declared, vms=None, hosts=None, custom_profiles=None):
+    return _run("azb_port_forwards", lambda: implied.vm_forwards(vms, hosts, declared, custom_profiles))
+
+
 class FilterModule(object):
     def filters(self):
         return {"azb_site_inputs": azb_site_inputs, "azb_site_zones": azb_site_zones,
-                "azb_site_wan_tunnels": azb_site_wan_tunnels, "azb_site_hosts": azb_site_hosts}
+                "azb_site_wan_tunnels": azb_site_wan_tunnels, "azb_site_hosts": azb_site_hosts,
+                "azb_site_forwards": azb_site_forwards}

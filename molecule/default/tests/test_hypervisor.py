@@ -83,7 +83,7 @@ def test_everything_is_back_after_a_reboot(host):
     """Reboot the appliance (its container) and check, without Ansible, that the role's work stands."""
     name = host.check_output("hostname")
     subprocess.run([os.path.join(REPO, ".venv/bin/python"), "-m", "tests.lab.azblab", "restart", name],
-                   cwd=REPO, check=True, timeout=120)
+                   cwd=REPO, check=True, timeout=300)
     deadline = time.time() + 60
     while time.time() < deadline:
         state = host.run("systemctl is-system-running").stdout.strip()

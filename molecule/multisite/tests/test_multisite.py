@@ -335,7 +335,7 @@ def test_ipsec_between_the_sites_kernel_esp_or_strongswan_userspace(site_a):
 
 
 def test_tunnel_comes_back_after_a_reboot_without_ansible(site_a, clients):
-    sh(LAB + ["restart", "lab-a7"], timeout=180)
+    sh(LAB + ["restart", "lab-a7"], timeout=300)
     start = time.time()
     # the lab plugs clients into the appliance's namespace: plug site A's in again after the reboot
     sh(LAB + ["client", "del", "lab-a7", "c3"], timeout=60, check=False)

@@ -191,29 +191,43 @@ def test_hq_wan1_fails_and_the_tunnel_comes_back_over_wan2(hq, branch, vms_up):
         sh(LAB + ["fault", "link", HQ, "1", "off"])
 
 
-def _changed(out):
-    return sum(int(n) for n in re.findall(r"changed=(\d+)", out))
-
-
-@pytest.mark.parametrize("name", [HQ, BRANCH])
-def test_no_op_converge_of_the_whole_site_per_appliance(name):
+def test_no_op_converge_of_the_whole_site():
+    """Both appliances converge in parallel (linear strategy, lockstep): the run's time is each
+    appliance's no-op converge time."""
     start = time.time()
-    res = playbook(os.path.join(REPO, "molecule/site/converge.yml"), "--limit", name)
+    res = playbook(os.path.join(REPO, "molecule/site/converge.yml"))
     took = time.time() - start
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
-    assert _changed(res.stdout) == 0, res.stdout[-6000:]
-    print("\nFIGURE no-op converge of the whole reference site on %s: %.1f s (target < 20 s)" % (name, took))
+    recap = dict(re.findall(r"^(lab-a\d+)\s+:.*?changed=(\d+)", res.stdout, re.M))
+    assert recap == {HQ: "0", BRANCH: "0"}, res.stdout[-6000:]
+    tasks = len(re.findall(r"^TASK \[", res.stdout, re.M))
+    print("\nFIGURE no-op converge of the whole reference site: %.1f s per appliance (%s and %s in "
+          "parallel, %d tasks, changed=0; target < 20 s on an idle machine)" % (took, HQ, BRANCH, tasks))
+
+
+def _state(host, vm):
+    """What to look at when the site does not come back: the VM, the tunnel, the flows."""
+    return "\n".join("## %s\n%s" % (c, host.run(c).stdout) for c in (
+        "virsh list --all", "wg show %s" % TUNNEL, "ip rule", "ip route show table 200",
+        "conntrack -L -p udp --dport 51820", "conntrack -L -p udp --sport 51820",
+        "journalctl -b -u libvirtd -u azb-vpn-%s --no-pager -n 30" % TUNNEL))
 
 
 def test_branch_reboots_and_everything_is_back_without_ansible(hq, branch, vms_up):
     start = time.time()
     sh(LAB + ["restart", BRANCH], timeout=180)
     wait("the branch answers ssh", lambda: appliance(BRANCH).run("true").rc == 0, 120)
-    took = wait("erp reaches pos after the branch's reboot",
-                lambda: guest_ping(hq, "erp", POS, count=1)[0], 180)
-    print("\nFIGURE branch reboot: erp reaches pos %.1f s after the restart began (%.1f s after ssh)"
-          % (time.time() - start, took))
     fresh = _with_console(appliance(BRANCH))
+    ssh_back = time.time() - start
+    try:
+        # the VM boots under TCG on a loaded machine: its own appliance sees it first
+        wait("pos answers the branch after its reboot", lambda: fresh.run("ping -c 1 -W 1 %s" % POS).rc == 0, 240)
+        vm_back = time.time() - start
+        wait("erp reaches pos after the branch's reboot", lambda: guest_ping(hq, "erp", POS, count=1)[0], 120)
+    except AssertionError as exc:
+        raise AssertionError("%s\n# HQ\n%s\n# branch\n%s" % (exc, _state(hq, "erp"), _state(fresh, "pos")))
+    print("\nFIGURE branch reboot: ssh back %.1f s, pos up %.1f s, erp reaches pos %.1f s after the restart began"
+          % (ssh_back, vm_back, time.time() - start))
     ok, out = guest_ping(fresh, "pos", ERP)
     assert ok, out
     rc, out = guest_http(fresh, "pos", WEB, "/ip")

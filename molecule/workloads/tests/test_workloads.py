@@ -317,7 +317,7 @@ def test_hung_always_on_vm_is_restarted_by_the_health_probe(host, client):
 
 def test_autostart_brings_the_vms_back_after_an_appliance_restart(host):
     subprocess.run([PY, "-m", "tests.lab.azblab", "--inventory", LAB_INVENTORY, "restart", APPLIANCE],
-                   cwd=REPO, check=True, timeout=180, capture_output=True)
+                   cwd=REPO, check=True, timeout=300, capture_output=True)
     t0 = time.time()
 
     def up():

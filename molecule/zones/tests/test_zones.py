@@ -201,7 +201,7 @@ def _eventually(check, seconds=45):
 
 def test_everything_is_back_after_a_reboot(host):
     subprocess.run([os.path.join(REPO, ".venv/bin/python"), "-m", "tests.lab.azblab", "restart", "lab-a1"],
-                   cwd=REPO, check=True, timeout=120)
+                   cwd=REPO, check=True, timeout=300)
     assert _eventually(lambda: (http(NS["c3"], ECHO) or "").strip() == WAN), "egress NAT did not come back"
     assert _eventually(lambda: "Directory listing" in (http(INET, "http://%s/" % WAN) or "")), \
         "the port forward did not come back"

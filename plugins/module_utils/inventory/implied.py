@@ -18,6 +18,9 @@ from ansible_collections.azblink.nfv.plugins.module_utils.errors import Validati
 from ansible_collections.azblink.nfv.plugins.module_utils.ha import model as ha_model
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
+from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model
+from ansible_collections.azblink.nfv.plugins.module_utils.vm.profiles import PROFILES
+from ansible_collections.azblink.nfv.plugins.module_utils.routing import inputs as routing_inputs_of
 
 
 class BoxView(object):
@@ -52,14 +55,42 @@ def vpn_inputs(view):
     return out
 
 
+def services_inputs(view):
+    """The edge services' listeners, open to their clients: each load balancer to its ``clients``,
+    the forward proxy to its ``allow`` list (zones and CIDRs)."""
+    lbs = view.box.get("azb_load_balancers") or []
+    proxy = view.box.get("azb_forward_proxy") or None
+    if not lbs and not proxy:
+        return []
+    try:
+        edge = edge_model.build({"load_balancers": lbs, "forward_proxy": proxy,
+                                 "zones": view.box.get("azb_zones") or []})
+    except ValidationError as exc:
+        # The module's field paths, as the inventory names them (load_balancers -> azb_load_balancers).
+        raise ValidationError("azb_" + exc.path, exc.reason)
+    out = [{"name": "lb-%s" % b.name, "from": list(b.clients), "proto": "tcp", "ports": [str(b.bind_port)]}
+           for b in edge.balancers if b.clients]
+    if edge.proxy:
+        out.append({"name": "forward-proxy", "from": list(edge.proxy.allow_refs), "proto": "tcp",
+                    "ports": [str(edge.proxy.port)]})
+    return out
+
+
+def routing_inputs(view):
+    """The routing protocols where ``azb_routing`` runs them (OSPF, RIP, PIM, IGMP, BFD), nothing more."""
+    return routing_inputs_of.for_intent(view.box.get("azb_routing"), view.box.get("azb_zones"))
+
+
 def ha_inputs(view):
     """An HA pair (``azb_ha``): VRRP on each zone with a shared address, conntrackd's sync port."""
     return ha_model.inputs(view.box.get("azb_zones"), view.box.get("azb_ha"))
 
 
-# domain -> function(view) -> [azb_zone input]; the routing domain joins here.
+# domain -> function(view) -> [azb_zone input].
 INPUT_DOMAINS = (
     ("vpn", vpn_inputs),
+    ("services", services_inputs),
+    ("routing", routing_inputs),
     ("ha", ha_inputs),
 )
 
@@ -105,4 +136,36 @@ def wan_tunnels(view, declared=None):
     for t in view.tunnels:
         if t.table is not None and t.interface and t.name not in names:
             out.append({"name": t.name, "interface": t.interface, "table": t.table})
+    return out
+
+
+def vm_forwards(vms, hosts, declared=None, custom_profiles=None):
+    """Declared ``azb_port_forwards`` plus one forward per port a VM publishes (its ``publish`` or
+    its profile's, e.g. the sbc's SIP/RTP ports), from every wan zone to the VM (declared names win).
+
+    ``hosts``: the named hosts (azb_site_hosts); a publishing VM must be one (a NIC with zone and
+    address), else ``azb_vms[i].publish`` is refused.
+    """
+    out = list(declared or [])
+    names = set(f.get("name") for f in out if isinstance(f, dict))
+    known = set(h.get("name") for h in hosts or [] if isinstance(h, dict))
+    catalogue = dict(PROFILES)
+    catalogue.update(custom_profiles or {})
+    for i, vm in enumerate(vms or []):
+        if not isinstance(vm, dict):
+            continue
+        publish = vm.get("publish")
+        if publish is None:
+            publish = (catalogue.get(vm.get("profile")) or {}).get("publish") or []
+        if publish and vm.get("name") not in known:
+            raise ValidationError("azb_vms[%d].publish" % i, "VM %r publishes ports but has no NIC with a zone"
+                                  " and an address for the firewall to forward them to" % (vm.get("name"),))
+        for j, p in enumerate(publish):
+            path = "azb_vms[%d].publish[%d]" % (i, j)
+            if not isinstance(p, dict) or p.get("proto") not in ("tcp", "udp") or not p.get("port"):
+                raise ValidationError(path, "must be {proto: tcp|udp, port: N or a-b}")
+            name = "%s-%s-%s" % (vm["name"], p["proto"], str(p["port"]).replace("-", "to"))
+            if name not in names:
+                out.append({"name": name, "proto": p["proto"], "port": str(p["port"]), "to": vm["name"]})
+                names.add(name)
     return out

@@ -12,7 +12,7 @@ import signal
 import time
 
 from . import system
-from .topology import MGMT_BRIDGE, MGMT_PREFIX, SEGMENT_PORT_PREFIX, Appliance
+from .topology import CABLE_PREFIX, MGMT_BRIDGE, MGMT_PREFIX, SEGMENT_PORT_PREFIX, Appliance
 
 GUEST_MOUNT = "/var/lib/azblink/lab-guest"
 # What an NFV host needs from its container: network administration, taps, qemu, libvirt.
@@ -162,7 +162,7 @@ def stop(app: Appliance, timeout: float = 20.0) -> None:
 # The cables of an appliance: they survive a reboot, like the NICs and what is plugged into them.
 CABLED = ("lo", "mgmt0", "wan1", "wan2")
 CLIENT_PORT_PREFIX = "lc-"
-KEPT_PREFIXES = (CLIENT_PORT_PREFIX, SEGMENT_PORT_PREFIX)  # client and shared-segment cables
+KEPT_PREFIXES = (CLIENT_PORT_PREFIX, SEGMENT_PORT_PREFIX, CABLE_PREFIX)  # clients, shared segments, cables
 FRESH_SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.conf.all.rp_filter",
                  "net.ipv4.conf.default.rp_filter")
 
@@ -197,9 +197,11 @@ def power_off_network(app: Appliance) -> None:
     for table in ("main", "all"):
         system.ip(app.netns, "route", "flush", "table", table, check=False)
     system.ip(app.netns, "rule", "flush", check=False)
-    system.run(nsx + ["ip", "rule", "add", "pref", "0", "lookup", "local"], check=False, capture=True)
-    system.run(nsx + ["ip", "rule", "add", "pref", "32766", "lookup", "main"], check=False, capture=True)
-    system.run(nsx + ["ip", "rule", "add", "pref", "32767", "lookup", "default"], check=False, capture=True)
+    # The kernel's own rules, marked as the kernel's: systemd-networkd removes every other rule it
+    # did not configure (ManageForeignRoutingPolicyRules), and a box without "lookup main" is cut off.
+    for pref, table in (("0", "local"), ("32766", "main"), ("32767", "default")):
+        system.run(nsx + ["ip", "rule", "add", "pref", pref, "lookup", table, "proto", "kernel"], check=False,
+                   capture=True)
     system.ip(app.netns, "addr", "add", "127.0.0.1/8", "dev", "lo", check=False)
     system.ip(app.netns, "addr", "add", "::1/128", "dev", "lo", check=False)
     system.ip(app.netns, "link", "set", "lo", "up", check=False)
@@ -213,14 +215,22 @@ def power_off_network(app: Appliance) -> None:
                                capture=True)
 
 
-def wait_ssh(app: Appliance, timeout: float = 60.0) -> float:
+def wait_ssh(app: Appliance, timeout: float = 240.0) -> float:
+    # Generous: a boot takes seconds on a quiet machine, but minutes when scenarios run side by side
+    # on two loaded cores (first boot also generates host keys). It returns as soon as ssh answers.
     t0 = time.time()
     probe = ["bash", "-c", f"exec 3<>/dev/tcp/{app.mgmt_address}/22"]
     while time.time() - t0 < timeout:
         if system.ok(probe):
             return time.time() - t0
         if not system.read_pid(app.name):
-            raise RuntimeError(f"{app.name} exited during boot; see {root_dir(app)}/console.log")
+            # The appliance's directory may be gone by the time anyone looks: say what it printed.
+            try:
+                with open(os.path.join(root_dir(app), "console.log"), errors="replace") as fh:
+                    said = "".join(fh.readlines()[-15:])
+            except OSError:
+                said = "(no console log)"
+            raise RuntimeError(f"{app.name} exited during boot; its console's last lines:\n{said}")
         time.sleep(0.3)
     raise RuntimeError(f"{app.name}: ssh on {app.mgmt_address} not up within {timeout}s")
 

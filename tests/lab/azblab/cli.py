@@ -9,6 +9,8 @@
   segment add|del|client ... a segment shared by appliances (HA: a zone bridge, a WAN with a router)
   client add|del ...         a client host plugged into a bridge of an appliance
   fault link|blackhole ...   ISP faults
+  link add|del|cut|restore lab-aX lab-aY   a point-to-point cable between two appliances (198.19.0.0/16)
+  legacy add|del lab-aX [--key K]          a RIPv2-only legacy router (FRR ripd) cabled to lab-aX
 """
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ import subprocess
 import sys
 import time
 
-from . import appliance, image, lease, segment, system, world
+from . import appliance, image, lease, legacy, links, segment, system, world
+from .topology import legacy as topo_legacy
+from .topology import link as topo_link
+from .topology import links_of
 from .topology import (INET_DNS, INET_NS, INET_PING_TARGETS, INET_WEB, MAX_APPLIANCES, MGMT_BRIDGE,
                        appliance as topo_appliance, segments_of, valid_segment_name)
 
@@ -62,8 +67,25 @@ def existing_indices() -> list:
     return found
 
 
+# Every booted appliance (systemd, networkd, journald, ...) holds inotify instances, all counted
+# against root: the default 128 stops the 20th-odd container's systemd from booting ("Failed to
+# create inotify object: Too many open files"). A host tunable, not networking.
+INOTIFY_INSTANCES = 1024
+
+
+def ensure_inotify_instances() -> None:
+    path = "/proc/sys/fs/inotify/max_user_instances"
+    with open(path) as fh:
+        current = int(fh.read().strip())
+    if current < INOTIFY_INSTANCES:
+        with open(path, "w") as fh:
+            fh.write(str(INOTIFY_INSTANCES))
+        system.log(f"fs.inotify.max_user_instances {current} -> {INOTIFY_INSTANCES} (many booted appliances)")
+
+
 def cmd_up(args) -> None:
     t0 = time.time()
+    ensure_inotify_instances()
     os.makedirs(system.STATE_DIR, exist_ok=True)
     os.makedirs(system.RUN_DIR, exist_ok=True)
     world.ensure_mgmt_bridge()
@@ -92,6 +114,9 @@ def cmd_up(args) -> None:
             world.ensure_isp(isp, app)
         appliance.prepare_rootfs(app, lowers, pub)
         appliance.start(app, gdir)
+    # The shared world is built and the boxes are booting: let other lab commands go on while they
+    # boot (a boot takes minutes on a loaded host; clients and restarts of other boxes need not wait).
+    fcntl.flock(args.lab_lock, fcntl.LOCK_UN)
     for app in apps:
         secs = appliance.wait_ssh(app)
         system.log(f"{app.name} up: ssh {app.mgmt_address} ({secs:.1f}s after start)")
@@ -127,6 +152,10 @@ def write_inventory(path: str, apps, key: str, image_name: str) -> None:
 
 
 def _delete_appliance_netns(app) -> None:
+    # Its cables and legacy router go with it (a cable's wire namespace holds both ends).
+    for lk in links_of(app.index, system.netns_list()):
+        links.delete(lk)
+    legacy.delete(topo_legacy(app.index))
     for c in _clients():
         if c["appliance"] == app.index:
             system.delete_netns(c["netns"])
@@ -279,6 +308,32 @@ def cmd_fault(args) -> None:
     system.log(f"{args.kind} fault {'on' if on else 'off'} for {isp.netns}")
 
 
+def cmd_link(args) -> None:
+    a, b = _by_name(args.a), _by_name(args.b)
+    lk = topo_link(a.index, b.index)
+    if args.action == "add":
+        low, high = (a, b) if a.index == lk.low else (b, a)
+        links.add(lk, low, high)
+        print(json.dumps({low.name: {"interface": lk.low_ifname, "address": lk.low_address},
+                          high.name: {"interface": lk.high_ifname, "address": lk.high_address}}))
+    elif args.action == "del":
+        links.delete(lk)
+    else:
+        links.cut(lk, args.action == "cut")
+        system.log(f"cable {a.name}-{b.name} {'cut' if args.action == 'cut' else 'restored'}")
+
+
+def cmd_legacy(args) -> None:
+    app = _by_name(args.appliance)
+    lg = topo_legacy(app.index)
+    if args.action == "add":
+        legacy.add(lg, app, args.key)
+        print(json.dumps({"netns": lg.netns, "address": lg.address, "appliance_address": lg.appliance_address,
+                          "lans": list(lg.lans)}))
+    else:
+        legacy.delete(lg)
+
+
 def _lease_or_wait(lock, names, wait_s) -> None:
     """With AZB_LAB_LEASE_PID set, take the appliances' leases, waiting (lab lock released meanwhile)
     while another live run holds one of them; bounded by `wait_s`."""
@@ -345,6 +400,14 @@ def main(argv=None) -> None:
     p.add_argument("appliance")
     p.add_argument("isp", type=int, choices=(1, 2))
     p.add_argument("state", choices=("on", "off"))
+    p = sub.add_parser("link")
+    p.add_argument("action", choices=("add", "del", "cut", "restore"))
+    p.add_argument("a")
+    p.add_argument("b")
+    p = sub.add_parser("legacy")
+    p.add_argument("action", choices=("add", "del"))
+    p.add_argument("appliance")
+    p.add_argument("--key", help="RIP MD5 key the legacy router signs and expects")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         system.die("the lab needs root (namespaces, nspawn, mounts)")
@@ -352,15 +415,24 @@ def main(argv=None) -> None:
         system.die(f"APPLIANCES must be 1..{MAX_APPLIANCES}")
     os.makedirs(system.RUN_DIR, exist_ok=True)
     # One lab command at a time on this machine: parallel scenarios share the world they build.
-    lock = open(os.path.join(system.RUN_DIR, "lab.lock"), "w")  # noqa: SIM115 (held until exit)
-    # `client` too: clients.json is read, changed and written back by parallel scenarios.
-    if args.cmd in ("up", "down", "restart", "client", "halt", "segment"):
+    # Locks: the whole lab for `up` (until its boxes boot) and `down`; one appliance for `restart`;
+    # the client list (read, changed and written back by parallel scenarios) for `client`.
+    # Cables and legacy routers (`link add|del`, `legacy`) have a lock of their own; a cable cut or
+    # restore touches only that cable's namespace: no lock, so a fault lands when asked.
+    lock_name = {"up": "lab", "down": "lab", "client": "clients", "legacy": "cables",
+                 "link": "cables" if getattr(args, "action", "") in ("add", "del") else None,
+                 "restart": "appliance-%s" % getattr(args, "name", ""),
+                 "halt": "appliance-%s" % getattr(args, "name", ""), "segment": "cables"}.get(args.cmd)
+    lock = open(os.path.join(system.RUN_DIR, "%s.lock" % (lock_name or "lab")), "w")  # noqa: SIM115
+    args.lab_lock = lock
+    if lock_name:
         fcntl.flock(lock, fcntl.LOCK_EX)
     if args.cmd == "up" and args.names:
         _lease_or_wait(lock, args.names, args.lease_wait)
     try:
         {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart,
-         "client": cmd_client, "fault": cmd_fault, "halt": cmd_halt, "segment": cmd_segment}[args.cmd](args)
+         "client": cmd_client, "fault": cmd_fault, "link": cmd_link, "legacy": cmd_legacy, "halt": cmd_halt,
+         "segment": cmd_segment}[args.cmd](args)
     except (RuntimeError, subprocess.SubprocessError) as exc:
         system.die(str(exc))
 

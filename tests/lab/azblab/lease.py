@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 
+from . import system
+
 
 def owner_from_env() -> int | None:
     value = os.environ.get("AZB_LAB_LEASE_PID", "").strip()
@@ -21,16 +23,6 @@ def _path(run_dir: str, name: str) -> str:
     return os.path.join(run_dir, "leases", name)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def holder(run_dir: str, name: str) -> int | None:
     """The live owner of `name`'s lease, or None when it is free (no lease, or a stale one)."""
     try:
@@ -38,7 +30,7 @@ def holder(run_dir: str, name: str) -> int | None:
             pid = int(json.load(fh)["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return pid if _alive(pid) else None
+    return pid if system.pid_alive(pid) else None
 
 
 def busy(run_dir: str, names, me: int | None) -> dict:

@@ -130,3 +130,67 @@ def segments_of(segments: list, names: set) -> list:
     appliances ``names`` are removed: a segment goes with the first member that goes."""
     idx = {int(n.rsplit("a", 1)[1]) for n in names if n.startswith("lab-a")}
     return [s for s in segments if idx & set(s["members"])]
+
+
+# -- cables between appliances and legacy routers (198.19.0.0/16) -----------------------------------
+# A cable between lab-aI and lab-aJ (I < J) is 198.19.I.(4J)/30: I takes .4J+1, J takes .4J+2. The
+# third octet 0 is the legacy routers' block: lab-aI's legacy router is 198.19.0.(4I)/30.
+CABLE_PREFIX = "lk-"      # the appliance's end of a cable (kept across a reboot, like a NIC)
+LINK_NS_PREFIX = "azb-l"
+LEGACY_IFNAME = "lk-legacy"
+
+
+@dataclass(frozen=True)
+class Link:
+    low: int
+    high: int
+    netns: str            # the wire: a bridge in its own namespace, so a cable can be cut silently
+    low_ifname: str       # in lab-a<low>: lk-a<high>
+    high_ifname: str      # in lab-a<high>: lk-a<low>
+    low_address: str
+    high_address: str
+    low_port: str         # the wire's ports (in netns)
+    high_port: str
+
+
+def link(i: int, j: int) -> Link:
+    if i == j:
+        raise ValueError("a cable joins two different appliances")
+    lo, hi = sorted((i, j))
+    for k in (lo, hi):
+        if not 1 <= k <= MAX_APPLIANCES:
+            raise ValueError(f"appliance index {k} outside 1..{MAX_APPLIANCES}")
+    return Link(low=lo, high=hi, netns=f"{LINK_NS_PREFIX}{lo}-{hi}",
+                low_ifname=f"{CABLE_PREFIX}a{hi}", high_ifname=f"{CABLE_PREFIX}a{lo}",
+                low_address=f"198.19.{lo}.{4 * hi + 1}/30", high_address=f"198.19.{lo}.{4 * hi + 2}/30",
+                low_port=f"a{lo}", high_port=f"a{hi}")
+
+
+def links_of(index: int, netns_names) -> list:
+    """The cables of appliance ``index`` among existing namespace names."""
+    out = []
+    for ns in netns_names:
+        if not ns.startswith(LINK_NS_PREFIX):
+            continue
+        ends = ns[len(LINK_NS_PREFIX):].split("-")
+        if len(ends) == 2 and all(e.isdigit() for e in ends) and index in (int(ends[0]), int(ends[1])):
+            out.append(link(int(ends[0]), int(ends[1])))
+    return out
+
+
+@dataclass(frozen=True)
+class Legacy:
+    appliance: int
+    netns: str
+    ifname: str           # its end of the cable (in its namespace)
+    address: str          # its address on the cable
+    appliance_address: str  # the appliance's address on the cable (lk-legacy)
+    lans: tuple           # the networks behind it (private, inside its namespace only)
+
+
+def legacy(index: int) -> Legacy:
+    if not 1 <= index <= MAX_APPLIANCES:
+        raise ValueError(f"appliance index {index} outside 1..{MAX_APPLIANCES}")
+    return Legacy(appliance=index, netns=f"azb-a{index}-legacy", ifname="eth0",
+                  address=f"198.19.0.{4 * index + 2}/30", appliance_address=f"198.19.0.{4 * index + 1}/30",
+                  lans=(f"172.20.{index}.1/24", f"172.21.{index}.1/24"))

@@ -107,3 +107,31 @@ def test_inputs_are_pure_the_declarations_are_not_modified():
     implied.wired_zones(view(box))
     implied.box_inputs(view(box))
     assert box == BOX_A
+
+
+def test_vms_are_named_hosts_and_their_published_ports_become_forwards():
+    from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
+    vms = [{"name": "sbc1", "profile": "sbc", "nics": [{"zone": "office", "address": "10.31.0.30/24"}]},
+           {"name": "web", "publish": [{"proto": "tcp", "port": 8443}], "nics": [{"zone": "office", "address": "10.31.0.31/24"}]},
+           {"name": "quiet", "nics": [{"bridge": "br9"}]}]
+    hosts = inv_hosts.with_vms([{"name": "nas", "zone": "office", "address": ["10.31.0.5"]}], vms)
+    assert [h["name"] for h in hosts] == ["nas", "sbc1", "web"] and hosts[1]["address"] == ["10.31.0.30/24"]
+    forwards = implied.vm_forwards(vms, hosts, [{"name": "web-tcp-8443", "port": "443", "to": "web"}])
+    assert forwards == [{"name": "web-tcp-8443", "port": "443", "to": "web"},
+                        {"name": "sbc1-udp-5060", "proto": "udp", "port": "5060", "to": "sbc1"},
+                        {"name": "sbc1-tcp-5061", "proto": "tcp", "port": "5061", "to": "sbc1"},
+                        {"name": "sbc1-udp-10000to20000", "proto": "udp", "port": "10000-20000", "to": "sbc1"}]
+    # ... which the zones model accepts as they are
+    site = model.build({"zones": implied.wired_zones(view()), "hosts": hosts, "port_forwards": forwards,
+                        "management_sources": ["198.18.0.1/32"]})
+    assert [f.to_addr.exploded for f in site.forwards][1:] == ["10.31.0.30"] * 3
+
+
+def test_a_publishing_vm_without_an_address_is_refused_with_its_path():
+    vms = [{"name": "ok"}, {"name": "sbc1", "profile": "sbc", "nics": [{"zone_role": "dmz"}]}]
+    with pytest.raises(ValidationError) as err:
+        implied.vm_forwards(vms, [])
+    assert err.value.path == "azb_vms[1].publish" and "no NIC with a zone" in err.value.reason
+    with pytest.raises(ValidationError) as err:
+        implied.vm_forwards([{"name": "x", "publish": [{"proto": "icmp", "port": 1}]}], [{"name": "x"}])
+    assert err.value.path == "azb_vms[0].publish[0]"

@@ -1,0 +1,127 @@
+"""The renderers: the steering table and the VNFs' rulesets load into nft, rules and files follow
+the model, the IPS rules follow the mode, and check mode plans against a fake box."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.azblink.nfv.plugins.module_utils.chain import model, plan, render
+
+ALL = {"fw1", "ips1", "proxy1", "proxy2"}
+
+
+def _nft_loads(text):
+    """Load the ruleset into a throwaway network namespace with the real nft; what nft prints."""
+    if not shutil.which("nft") or not shutil.which("unshare"):
+        pytest.skip("nft or unshare is not installed here")
+    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("cannot create a network namespace: " + probe.stderr.strip())
+    res = subprocess.run(["unshare", "--net", "sh", "-c", "nft -f - && nft list ruleset"], input=text,
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def test_steering_table_loads(example):
+    out = _nft_loads(render.nft_table(model.build(example), alive=ALL))
+    assert "map c1_f0" in out and "map c1_r4" in out
+
+
+def test_steering_rules(example):
+    text = render.nft_table(model.build(example), alive=ALL)
+    assert ('iifname "br3" ip daddr != { 10.1.0.0/24, 10.3.0.0/24, 10.255.0.0/16 } fib daddr type != local'
+            ' meta l4proto tcp th dport 80 meta mark set symhash mod 16 map @c1_f0') in text
+    assert 'iifname { "azbs2o", "azbs3o" } meta mark set symhash mod 16 map @c1_f3' in text
+    # Only the exit segment is tracked: route ids from 0x10 up are not.
+    assert "meta mark and 0x0ff00000 != 0 notrack" in text
+    assert "ct direction reply ct mark and 0xf0000000 == 0x10000000 meta mark set symhash mod 16 map @c1_r4" in text
+
+
+def test_vnf_rulesets_load(example):
+    site = model.build(example)
+    for v in site.vnfs:
+        text = render.vnf_nft(site, v)
+        if text:
+            _nft_loads(text)
+
+
+def test_ips_rules_follow_the_mode(example):
+    site = model.build(example)
+    assert render.suricata_rules(site.vnf("ips1")).startswith("drop http ")
+    example["vnfs"][1]["config"]["ips_mode"] = "ids"
+    example["vnfs"][1]["config"]["rules"].append("drop tcp any any -> any 23 (msg:\"telnet\"; sid:7;)")
+    lines = render.suricata_rules(model.build(example).vnf("ips1")).splitlines()
+    assert [line.split()[0] for line in lines] == ["alert", "alert"]
+
+
+def test_rules_and_files(example):
+    site = model.build(example)
+    rules = render.rules(site)
+    assert "950 fwmark 0x10000/0xfff0000 lookup 102" in rules
+    assert "950 fwmark 0x100000/0xfff0000 lookup main" in rules
+    assert "950 fwmark 0x110000/0xfff0000 blackhole" in rules
+    assert "950 fwmark 0x1000000/0xfff0000 lookup 20256" in rules
+    files = render.files(site)
+    conf = json.loads(files["/etc/azblink/chain/vnf/fw1.json"])
+    assert conf["inside"] == ["10.255.0.0/16", "10.3.0.0/24"]
+    assert "http_port 3129 intercept" in files["/etc/azblink/chain/vnf/proxy1.squid.conf"]
+    assert "queue-num 0" in files["/etc/azblink/chain/vnf/ips1.iptables"]
+    assert "--queue-bypass" not in files["/etc/azblink/chain/vnf/ips1.iptables"]
+    health = json.loads(files["/etc/azblink/chain/health.json"])
+    assert [i["name"] for i in health["instances"]] == ["fw1", "ips1", "proxy1", "proxy2"]
+
+
+class FakeBox(object):
+    """A box that already runs ``site`` (or nothing)."""
+
+    def __init__(self, site=None):
+        self.files = render.files(site) if site else {}
+        self.table = render.nft_table(site, alive=ALL) if site else ""
+        self.rule_list = render.rules(site) if site else []
+        self.active = bool(site)
+        self.calls = []
+
+    def nft_canonical(self, text):
+        return text
+
+    def nft_live(self):
+        return self.table
+
+    def rules(self):
+        return list(self.rule_list)
+
+    def read(self, path):
+        return self.files.get(path)
+
+    def listdir(self, path):
+        return sorted(p.rsplit("/", 1)[1] for p in self.files if p.startswith(path + "/"))
+
+    def unit_enabled(self, unit):
+        return self.active
+
+    def unit_active(self, unit):
+        return self.active
+
+
+def test_plan_on_a_converged_box_changes_nothing(example):
+    site = model.build(example)
+    p = plan.plan(site, FakeBox(site))
+    assert not p.changed, p.actions()
+
+
+def test_plan_on_an_empty_box(example):
+    site = model.build(example)
+    p = plan.plan(site, FakeBox())
+    assert p.changed and p.nft_change
+    assert "start azb-vnf@ips1.service" in " ".join(p.actions())
+    assert p.diff()
+
+
+def test_a_changed_rule_restarts_only_its_vnf(example):
+    site = model.build(example)
+    box = FakeBox(site)
+    example["vnfs"][0]["config"]["rules"] = ["tcp dport 443 accept"]
+    p = plan.plan(model.build(example), box)
+    assert p.restart == ["azb-vnf@fw1.service"] and not p.nft_change
