@@ -65,7 +65,7 @@ def main():
         for name, advert in SETTINGS:
             converge(advert)
             outages, survived = [], 0
-            for _ in range(args.trials):
+            for _trial in range(args.trials):
                 old, new, outage, tick, _egress = pair.takeover()
                 outages.append(outage if outage is not None else float("nan"))
                 survived += tick.get("error") is None and tick.get("since_last_tick_s", 99) < 1.5

@@ -42,7 +42,7 @@ def box(cmd):
 
 def measure(runs):
     out = []
-    for _ in range(runs):
+    for _run in range(runs):
         idle = flows.voice(250)
         v, bulk = flows.voice_under_bulk()
         out.append((idle, v, bulk))

@@ -59,7 +59,7 @@ options:
     elements: dict
     suboptions:
       name: {description: Class name., type: str, required: true}
-      priority: {description: 0 (first) to 7; who gets spare bandwidth first, and the lowest latency., type: int, default: 7}
+      priority: {description: '0 (first) to 7: who gets spare bandwidth first, and the lowest latency.', type: int, default: 7}
       rate: {description: Guaranteed rate., type: str, required: true}
       ceil: {description: Ceiling (borrowing up to it)., type: str, default: 100%}
       dscp: {description: 'DSCP set on classified egress packets (name like C(ef) or 0-63).', type: str}

@@ -421,7 +421,7 @@ def main(argv=None) -> None:
     # restore touches only that cable's namespace: no lock, so a fault lands when asked.
     lock_name = {"up": "lab", "down": "lab", "client": "clients", "legacy": "cables",
                  "link": "cables" if getattr(args, "action", "") in ("add", "del") else None,
-                 "segment": "lab", "restart": "appliance-%s" % getattr(args, "name", ""),
+                 "segment": "cables", "restart": "appliance-%s" % getattr(args, "name", ""),
                  "halt": "appliance-%s" % getattr(args, "name", "")}.get(args.cmd)
     lock = open(os.path.join(system.RUN_DIR, "%s.lock" % (lock_name or "lab")), "w")  # noqa: SIM115
     args.lab_lock = lock
