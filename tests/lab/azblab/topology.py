@@ -151,6 +151,8 @@ def legacy(index: int) -> Legacy:
     return Legacy(appliance=index, netns=f"azb-a{index}-legacy", ifname="eth0",
                   address=f"198.19.0.{4 * index + 2}/30", appliance_address=f"198.19.0.{4 * index + 1}/30",
                   lans=(f"172.20.{index}.1/24", f"172.21.{index}.1/24"))
+
+
 # -- segments shared by several appliances (HA pairs: a zone segment, a WAN segment) ---------------
 # A segment is a bridge in its own namespace; each member appliance gets one cable to it (its port
 # survives a reboot like wan1); clients plug into the segment, not into one appliance. A WAN segment

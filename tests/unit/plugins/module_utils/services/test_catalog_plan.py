@@ -1,7 +1,6 @@
 """The catalog plan against a box in a temporary directory: push, update, rollback, removal, status."""
 import json
 import os
-import shutil
 
 import pytest
 
