@@ -15,3 +15,20 @@ os.symlink(os.path.dirname(os.path.abspath(__file__)),
            os.path.join(_root, "ansible_collections", "azblink", "nfv"))
 sys.path.insert(0, _root)
 atexit.register(shutil.rmtree, _root, True)
+
+
+# Ansible refuses to run when its stdin is non-blocking ("Ansible requires blocking IO"). Tests start
+# ansible-playbook as a child, and ssh processes started before (ControlPersist masters) may have set
+# O_NONBLOCK on a shared stdin. Every test process gets a private /dev/null as stdin, made blocking
+# again before each test.
+def _private_blocking_stdin():
+    fd = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(fd, 0)
+    os.close(fd)
+
+
+_private_blocking_stdin()
+
+
+def pytest_runtest_setup(item):  # noqa: ARG001 (pytest hook signature)
+    os.set_blocking(0, True)

@@ -72,7 +72,8 @@ def main():
                 continue
             log = os.path.join(args.reports, "molecule-%s.log" % s)
             fh = open(log, "w")  # noqa: SIM115 (closed when the scenario ends)
-            proc = subprocess.Popen(command(s, args), stdout=fh, stderr=subprocess.STDOUT, env=env)
+            proc = subprocess.Popen(command(s, args), stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
+                                    env=env)
             running[s] = (proc, fh, time.time(), log)
             busy |= boxes[s]
             pending.remove(s)

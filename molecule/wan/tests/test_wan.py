@@ -103,6 +103,17 @@ def c3_web():
     proc.wait(5)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def wans_up_before_the_steering_checks():
+    """Bounded wait: both WANs up in the health service's view and c3 getting out, before the first
+    check (after a converge the service may still be in its first probe rounds)."""
+    import testinfra  # the verifier's own library
+    box = testinfra.get_host("ansible://%s" % APP, ansible_inventory=os.environ.get("MOLECULE_INVENTORY_FILE"))
+    for name in ("wan1", "wan2"):
+        wait_wan_up(box, name, 60)
+    assert wait_for(lambda: egress("c3") is not None, 30, 0.5), "c3 gets no egress 30 s after both WANs are up"
+
+
 @pytest.fixture(autouse=True)
 def faults_cleared():
     yield
