@@ -43,7 +43,7 @@ def in_ns(ns, argv, timeout=15, data=None):
                           timeout=timeout, check=False)
 
 
-def egress(label, max_time="1"):
+def egress(label, max_time="3"):
     """The source address the internet's echo service sees for a new connection from a client."""
     res = in_ns(NS[label], ["curl", "-s", "--max-time", max_time, ECHO_URL])
     return res.stdout.strip() if res.returncode == 0 else None
