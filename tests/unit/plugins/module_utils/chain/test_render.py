@@ -1,31 +1,17 @@
 """The renderers: the steering table and the VNFs' rulesets load into nft, rules and files follow
 the model, the IPS rules follow the mode, and check mode plans against a fake box."""
 import json
-import shutil
-import subprocess
 
-import pytest
+
+from tests.unit import nft_scratch
 
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import model, plan, render
 
 ALL = {"fw1", "ips1", "proxy1", "proxy2"}
 
 
-def _nft_loads(text):
-    """Load the ruleset into a throwaway network namespace with the real nft; what nft prints."""
-    if not shutil.which("nft") or not shutil.which("unshare"):
-        pytest.skip("nft or unshare is not installed here")
-    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        pytest.skip("cannot create a network namespace: " + probe.stderr.strip())
-    res = subprocess.run(["unshare", "--net", "sh", "-c", "nft -f - && nft list ruleset"], input=text,
-                         capture_output=True, text=True, check=False)
-    assert res.returncode == 0, res.stderr
-    return res.stdout
-
-
 def test_steering_table_loads(example):
-    out = _nft_loads(render.nft_table(model.build(example), alive=ALL))
+    out = nft_scratch.load(render.nft_table(model.build(example), alive=ALL))
     assert "map c1_f0" in out and "map c1_r4" in out
 
 
@@ -44,7 +30,7 @@ def test_vnf_rulesets_load(example):
     for v in site.vnfs:
         text = render.vnf_nft(site, v)
         if text:
-            _nft_loads(text)
+            nft_scratch.load(text)
 
 
 def test_ips_rules_follow_the_mode(example):

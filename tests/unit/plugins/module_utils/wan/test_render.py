@@ -3,10 +3,8 @@ import importlib.util
 import json
 import os
 import random
-import shutil
-import subprocess
 
-import pytest
+from tests.unit import nft_scratch
 
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import adapter, model, plan, render
 
@@ -26,23 +24,8 @@ def _health_module():
 HEALTH = _health_module()
 
 
-def _scratch_netns_ok():
-    if os.geteuid() != 0 or not shutil.which("nft") or not shutil.which("unshare"):
-        return "needs root, nft and unshare to load the table in a scratch network namespace"
-    res = subprocess.run(["unshare", "--net", "nft", "list", "ruleset"], capture_output=True, check=False)
-    return None if res.returncode == 0 else "unshare --net nft failed: %s" % res.stderr.decode().strip()
-
-
 def test_nft_table_loads_in_a_scratch_netns(good):
-    reason = _scratch_netns_ok()
-    if reason:
-        print("SKIP reason: " + reason)
-        pytest.skip(reason)
-    text = render.render_nft(model.build(good))
-    res = subprocess.run(["unshare", "--net", "sh", "-c", "nft -f - && nft list table inet azblink_wan"],
-                         input=text.encode(), capture_output=True, check=False)
-    assert res.returncode == 0, res.stderr.decode()
-    listing = res.stdout.decode()
+    listing = nft_scratch.load(render.render_nft(model.build(good)))
     assert "ip saddr 10.3.0.60 meta mark set 0x00000100 goto route_class" in listing
     assert 'iifname "br3" ip daddr 203.0.113.0/24 tcp dport { 8080, 9000-9100 }' in listing
     assert "0x00000300 : 0x00000080" in listing  # compliance -> the tunnel's fail-closed mark

@@ -1,9 +1,8 @@
 """The renderers are pure: model in, nft text and networkd files out."""
 import copy
-import shutil
-import subprocess
 
-import pytest
+
+from tests.unit import nft_scratch
 
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs, model, render_networkd, render_nft
 
@@ -21,20 +20,8 @@ def chain(text, name):
     return [l.strip() for l in body.splitlines()[2:] if l.strip()]
 
 
-def _nft_loads(text):
-    """Load the ruleset into a throwaway network namespace with the real nft."""
-    if not shutil.which("nft") or not shutil.which("unshare"):
-        pytest.skip("nft or unshare is not installed here")
-    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        pytest.skip("cannot create a network namespace: " + probe.stderr.strip())
-    res = subprocess.run(["unshare", "--net", "nft", "-f", "-"], input=text, capture_output=True,
-                         text=True, check=False)
-    assert res.returncode == 0, res.stderr
-
-
 def test_rendered_ruleset_loads_into_the_kernel():
-    _nft_loads(render_nft.render(site()))
+    nft_scratch.load(render_nft.render(site()))
 
 
 def test_ten_thousand_entries_are_set_elements_not_rules():
@@ -47,7 +34,7 @@ def test_ten_thousand_entries_are_set_elements_not_rules():
     big = render_nft.render(site(zones=zones, policies=policies))
     assert chain(big, "forward") == chain(small, "forward")
     assert big.count(" . tcp . ") >= 10000
-    _nft_loads(big)
+    nft_scratch.load(big)
 
 
 def test_default_matrix_follows_the_roles():
@@ -110,7 +97,7 @@ def test_an_entry_inside_a_wider_one_is_dropped_not_refused_by_the_kernel():
                 {"name": "other-port", "from": ["10.3.0.7"], "to": ["web"], "proto": "tcp", "ports": ["8443"]}]
     elems = render_nft.acl_elements(site(policies=policies).policies, "accept")[4]
     assert elems == ["10.3.0.0/24 . 10.2.0.10/32 . tcp . 80-443", "10.3.0.7/32 . 10.2.0.10/32 . tcp . 8443"]
-    _nft_loads(render_nft.render(site(policies=policies)))
+    nft_scratch.load(render_nft.render(site(policies=policies)))
 
 
 def test_a_tunnel_zone_without_address_and_its_port_on_the_box():
@@ -122,7 +109,7 @@ def test_a_tunnel_zone_without_address_and_its_port_on_the_box():
     assert '"wgs2s" . "br0" : accept' in render_nft.zone_matrix(s)
     assert "ip saddr { 0.0.0.0/0 } meta l4proto udp th dport { 51820-51821 } accept" in chain(text, "input")
     assert not [f for f in render_networkd.render(s) if "wgs2s" in f]
-    _nft_loads(text)
+    nft_scratch.load(text)
 
 
 def test_inputs_open_the_box_by_zone_interface_and_network_in_sets():
@@ -146,7 +133,7 @@ def test_inputs_open_the_box_by_zone_interface_and_network_in_sets():
     assert "iifname . meta l4proto @input_if_proto accept" in rules
     assert "ip saddr . meta l4proto . th dport @input4_port accept" in rules
     assert len(rules) == len(chain(render_nft.render(site()), "input"))
-    _nft_loads(text)
+    nft_scratch.load(text)
 
 
 def test_overlapping_inputs_become_disjoint_elements_the_kernel_accepts():
@@ -162,4 +149,4 @@ def test_overlapping_inputs_become_disjoint_elements_the_kernel_accepts():
     assert opened["net4_port"] == ["0.0.0.0/0 . 17 . 1000-2000", "10.0.0.0/8 . 17 . 2001-2500"]
     assert opened["if_port"] == ['"wgs2s" . 6 . 1000-2500']
     assert opened["net4_proto"] == ["0.0.0.0/0 . 89"]
-    _nft_loads(render_nft.render(s))
+    nft_scratch.load(render_nft.render(s))
