@@ -13,6 +13,8 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../..")))
+sys.path.insert(0, REPO)
+from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
 with open(os.path.join(HERE, "..", "vars.yml")) as fh:
     VARS = yaml.safe_load(fh)
 PAIR = VARS["azb_ha"]["pair"]
@@ -33,7 +35,6 @@ def node(name):
     """The node over Molecule's inventory, or (benchmarks) over SSH with the lab's key."""
     if INVENTORY:
         return testinfra.get_host("ansible://%s" % name, ansible_inventory=INVENTORY)
-    sys.path.insert(0, REPO)
     from tests.lab.azblab import system, topology
     app = topology.appliance(int(idx(name)))
     return testinfra.get_host("ssh://root@%s" % app.mgmt_address,
@@ -79,13 +80,9 @@ def master():
 def syn_seen_on_cable(name, send):
     """A new connection's SYN, from the shared WAN address, on this node's cable to the WAN segment."""
     match = "tcp[tcpflags] & tcp-syn != 0 and src host %s and dst host %s" % (WAN_VIP, WEB)
-    cap = subprocess.Popen(["ip", "netns", "exec", WAN_SEG, "timeout", "10", "tcpdump", "-n", "-p", "-i",
-                            "m-a%s" % idx(name), "-c", "1", match],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    time.sleep(1.0)  # tcpdump opens its socket
+    cap = capture.start(WAN_SEG, "m-a%s" % idx(name), match, 10, 1)
     seen_by_server = send()
-    out, _err = cap.communicate(timeout=20)
-    return seen_by_server, len([l for l in out.splitlines() if l.strip()]) == 1
+    return seen_by_server, len(capture.packets(cap, timeout=20)) == 1
 
 
 def curl_ip():
@@ -124,7 +121,8 @@ def boot_back_as_backup(old, new):
     time.sleep(3.0)  # several adverts: a preempting node would have taken the addresses by now
     assert ha_state(new) == "MASTER", "the returning node took the gateway back (preemption is off)"
     seen, on_cable = syn_seen_on_cable(new, curl_ip)
-    assert seen == WAN_VIP and on_cable, "after %s returned, traffic must stay on %s" % (old, new)
+    assert seen == WAN_VIP and on_cable, "after %s returned, traffic must stay on %s (the server saw %r, SYN on %s's " \
+        "cable: %s)" % (old, new, seen, new, on_cable)
 
 
 def start_ticker_server(seconds=900):

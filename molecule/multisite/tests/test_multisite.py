@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 import importlib.util
@@ -16,6 +17,8 @@ import pytest
 import testinfra
 
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.getcwd())
+sys.path.insert(0, REPO)
+from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
 EPH = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", os.path.join(EPH, "inventory", "ansible_inventory.yml"))
 PY = os.path.join(REPO, ".venv/bin/python")
@@ -142,16 +145,7 @@ def _declared_tunnel_ports():
 
 def _start_capture(netns, ifname, seconds):
     """tcpdump for a bounded time; returns once it listens (it says so on stderr), not after a guess."""
-    cap = subprocess.Popen(["ip", "netns", "exec", netns, "timeout", str(seconds), "tcpdump", "-n", "-l",
-                            "-i", ifname, "-c", "500", "ip"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        line = cap.stderr.readline()
-        if "listening on" in line:
-            return cap
-        assert line or cap.poll() is None, "tcpdump did not start"
-    raise AssertionError("tcpdump did not report listening within 10 s")
+    return capture.start(netns, ifname, "ip", seconds, 500)
 
 
 def test_isp_link_carries_only_the_declared_tunnels(clients):

@@ -8,12 +8,16 @@ voice loss 0 and p99 rise <= 10 ms while bulk saturates the link; bulk gets at l
 the same load without the QoS configuration shows the damage.
 """
 import subprocess
+import sys
 import time
 
 import pytest
 
 from flows import (APP, BULK_GUARANTEE_MBIT, DOWN_MBIT, ISP_NS, LINK_MBIT, PY, QOS_OFF, QOS_ON, REPO, SRV,
                    VOICE_PORT, iperf, mbit, row, start_servers, voice, voice_under_bulk, wait_for)
+
+sys.path.insert(0, REPO)
+from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
 
 
 def qos_off(host):
@@ -57,12 +61,9 @@ def test_voice_stays_clear_under_bulk_and_is_damaged_without_qos(host):
 
 def _dscp_seen(match, send, count=10):
     """Packets leaving the box on wan1 (seen at the ISP) matching a pcap filter, while send() runs."""
-    cap = subprocess.Popen(["ip", "netns", "exec", ISP_NS, "timeout", "15", "tcpdump", "-n", "-p", "-i", "cust0",
-                            "-c", str(count), match], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    time.sleep(1.0)  # tcpdump opens its socket; packets before that are simply not counted
+    cap = capture.start(ISP_NS, "cust0", match, 15, count)
     send()
-    out, _err = cap.communicate(timeout=30)
-    return len([line for line in out.splitlines() if line.strip()])
+    return len(capture.packets(cap))
 
 
 def test_voice_leaves_marked_ef_and_bulk_cs1(host):  # host: keeps pytest's order (testinfra groups by it)

@@ -9,12 +9,15 @@ with a deadline); the only lab change (an ISP link fault, a restart) is undone b
 import os
 import re
 import subprocess
+import sys
 import time
 
 import pytest
 import testinfra
 
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.getcwd())
+sys.path.insert(0, REPO)
+from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
 EPH = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", os.path.join(EPH, "inventory", "ansible_inventory.yml"))
 LAB = [os.path.join(REPO, ".venv/bin/python"), "-m", "tests.lab.azblab", "--inventory",
@@ -145,11 +148,10 @@ def test_unbound_vm_goes_out_its_wan_and_bound_vm_never_does(hq, branch, vms_up)
 
 
 def _leaks(appliance_index, net, seconds):
-    """Capture on both ISP sides of an appliance: packets toward ``net`` that left by a WAN."""
-    procs = [subprocess.Popen(["ip", "netns", "exec", "azb-a%d-isp%d" % (appliance_index, n), "timeout",
-                               str(seconds), "tcpdump", "-n", "-l", "-i", "cust0", "-c", "5", "dst", "net", net],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for n in (1, 2)]
-    return procs
+    """Capture on both ISP sides of an appliance (listening when this returns): packets toward ``net``
+    that leave by a WAN."""
+    return [capture.start("azb-a%d-isp%d" % (appliance_index, n), "cust0", ["dst", "net", net], seconds, 5)
+            for n in (1, 2)]
 
 
 def test_bound_vm_reaches_nothing_while_the_tunnel_is_down(branch, hq, vms_up):
@@ -157,12 +159,11 @@ def test_bound_vm_reaches_nothing_while_the_tunnel_is_down(branch, hq, vms_up):
     try:
         wait("the tunnel interface is gone", lambda: branch.run("ip link show %s" % TUNNEL).rc != 0, 15)
         caps = _leaks(11, "10.31.0.0/16", 12)
-        time.sleep(1)
         ok, out = guest_ping(branch, "pos", ERP, count=3)
         assert not ok, "pos reached HQ with the tunnel down:\n" + out
         rc, out = guest_http(branch, "pos", WEB, "/ip")
         assert "200 OK" not in out, "pos reached the internet with the tunnel down:\n" + out
-        leaked = "".join(p.communicate(timeout=20)[0] for p in caps)
+        leaked = "\n".join(line for p in caps for line in capture.packets(p, timeout=20))
         assert " IP " not in leaked, "pos's packets left by a WAN:\n" + leaked
     finally:
         branch.check_output("systemctl start azb-vpn-%s" % TUNNEL)
