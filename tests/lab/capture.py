@@ -29,3 +29,25 @@ def packets(proc, timeout=30):
     """The packet lines a started capture printed (it ends at its count or its time bound)."""
     out, _err = proc.communicate(timeout=timeout)
     return [line for line in out.splitlines() if line.strip()]
+
+
+def start_on(host, captures, seconds, count, ready_within=15):
+    """Bounded tcpdumps on a box (a testinfra host), one per ``(iface, pcap_filter, out_file)``, running in
+    the background; returns once every one of them listens. Read a result with ``read_on(host, out_file)``."""
+    cmds = ["rm -f %s %s.err; timeout %d tcpdump -l -n -i %s -c %d '%s' > %s 2> %s.err < /dev/null &"
+            % (out, out, seconds, iface, count, pcap_filter, out, out) for iface, pcap_filter, out in captures]
+    errs = " ".join("%s.err" % out for _i, _f, out in captures)
+    wait = ("for _ in $(seq %d); do [ $(grep -l 'listening on' %s 2>/dev/null | wc -l) -eq %d ] && exit 0; "
+            "sleep 0.1; done; exit 1" % (ready_within * 10, errs, len(captures)))
+    res = host.run(" ".join(cmds) + " " + wait)
+    if res.rc != 0:
+        raise AssertionError("tcpdump did not report listening within %d s on %s: %s"
+                             % (ready_within, [c[0] for c in captures], host.run("cat %s" % errs).stdout))
+
+
+def read_on(host, out_file, want=1, seconds=5):
+    """The packet lines a capture started by ``start_on`` wrote, once it holds ``want`` lines or after
+    ``seconds`` (whichever comes first)."""
+    out = host.run("for _ in $(seq %d); do [ \"$(wc -l < %s)\" -ge %d ] && break; sleep 0.1; done; cat %s"
+                   % (seconds * 10, out_file, want, out_file)).stdout
+    return [line for line in out.splitlines() if line.strip()]

@@ -8,6 +8,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 
@@ -27,6 +28,8 @@ WAN1 = VARS["azb_wans"][0]["address"][0].split("/")[0]
 WAN2 = VARS["azb_wans"][1]["address"][0].split("/")[0]
 WEB = "http://203.0.113.10"
 PY = os.path.join(REPO, ".venv/bin/python")
+sys.path.insert(0, REPO)
+from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
 STATE = "/run/azblink/chain-state.json"
 LOGS = "/var/log/azblink/vnf"
 # Instance -> (its hop, on_failure, its host-side interfaces), from the declared chain.
@@ -172,13 +175,10 @@ def test_ids_mode_only_alerts(host):
 def test_both_directions_of_a_flow_cross_every_service_segment(host):
     """tcpdump (bounded) on each VNF link while one request runs: the request and its reply on each."""
     ifaces = [HOPS[n][side] for n in HOPS for side in ("in", "out")]
-    cmd = " ".join("timeout 8 tcpdump -l -n -i %s -c 4 'tcp port 80 and host 203.0.113.10' > /tmp/azb-sym.%s"
-                   " 2>/dev/null &" % (i, i) for i in ifaces)
-    host.run("rm -f /tmp/azb-sym.*; " + cmd + " sleep 1.5")
+    capture.start_on(host, [(i, "tcp port 80 and host 203.0.113.10", "/tmp/azb-sym.%s" % i) for i in ifaces], 8, 4)
     assert egress() == WAN2
-    time.sleep(0.5)
     for i in ifaces:
-        lines = host.run("cat /tmp/azb-sym.%s" % i).stdout.splitlines()
+        lines = capture.read_on(host, "/tmp/azb-sym.%s" % i, want=4)
         out_dir = [l for l in lines if "> 203.0.113.10.80:" in l]
         back = [l for l in lines if "203.0.113.10.80 >" in l]
         print("%s: %d out, %d back" % (i, len(out_dir), len(back)))
@@ -215,11 +215,9 @@ def _unhang(host, name):
 def _crosses(host, name):
     """A new client connection is seen on the instance's in side (bounded tcpdump)."""
     iface = HOPS[name]["in"]
-    host.run("rm -f /tmp/azb-x; timeout 6 tcpdump -l -n -i %s -c 1 'tcp port 80 and src %s' > /tmp/azb-x 2>/dev/null"
-             " < /dev/null & sleep 1" % (iface, CLIENT))
+    capture.start_on(host, [(iface, "tcp port 80 and src %s" % CLIENT, "/tmp/azb-x")], 6, 1)
     ok = egress("2") == WAN2
-    time.sleep(0.3)
-    return ok and CLIENT in host.run("cat /tmp/azb-x").stdout
+    return ok and any(CLIENT in line for line in capture.read_on(host, "/tmp/azb-x"))
 
 
 def _transition(host, name, to, after):
