@@ -2,7 +2,9 @@
 # azblink.nfv workloads role: health probe of always-on VMs (run by azb-vm-health.timer).
 # Reads /etc/azblink/vm-health.json, probes each VM (ping or TCP connect), and after `failures`
 # consecutive failed probes resets (or powers off and starts) the VM. A VM that is not running is
-# started. Every action is logged to the journal and to /var/log/azblink/vm-health.log.
+# started. A VM that still fails after a reset gets twice the grace before the next one (up to 16x),
+# so a guest that boots slowly on a loaded host is not reset in a loop before it is up.
+# Every action is logged to the journal and to /var/log/azblink/vm-health.log.
 """Probe always-on VMs and restart hung ones."""
 import json
 import os
@@ -14,6 +16,7 @@ import time
 CONFIG = "/etc/azblink/vm-health.json"
 STATE = "/run/azblink/vm-health.state"
 LOG = "/var/log/azblink/vm-health.log"
+MAX_BACKOFF = 4  # grace doubles after each reset that did not bring the VM back: at most 16x
 
 
 def log(msg):
@@ -70,10 +73,11 @@ def main():
             started = os.stat("/run/libvirt/qemu/%s.pid" % name).st_mtime
         except OSError:
             started = 0
-        if now - max(st.get("since", 0), started) < int(vm.get("grace", 60)):
+        grace = int(vm.get("grace", 60)) * 2 ** min(st.get("resets", 0), MAX_BACKOFF)
+        if now - max(st.get("since", 0), started) < grace:
             continue
         if probe(vm):
-            st["failures"] = 0
+            st.update(failures=0, resets=0)
             continue
         st["failures"] += 1
         if st["failures"] < int(vm.get("failures", 3)):
@@ -84,8 +88,10 @@ def main():
             rc, _o, err = virsh(uri, "start", name)
         else:
             rc, _o, err = virsh(uri, "reset", name)
-        log("%s hung (%s): %s %s" % (name, reason, vm.get("action", "reset"), "ok" if rc == 0 else err))
-        st.update(failures=0, since=now)
+        st.update(failures=0, since=now, resets=st.get("resets", 0) + 1)
+        log("%s hung (%s): %s %s; next grace %d s" % (
+            name, reason, vm.get("action", "reset"), "ok" if rc == 0 else err,
+            int(vm.get("grace", 60)) * 2 ** min(st["resets"], MAX_BACKOFF)))
     os.makedirs(os.path.dirname(STATE), exist_ok=True)
     with open(STATE + ".tmp", "w") as f:
         json.dump(state, f)
