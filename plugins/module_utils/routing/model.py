@@ -177,12 +177,32 @@ def _static(raw, names):
                  if r.get("distance") is not None else None,
                  "table": f.integer(r["table"], _p(path, "table"), 1, 252)
                  if r.get("table") is not None else None}
-        for j, other in enumerate(out):
-            if other["table"] == entry["table"] and other["prefix"].overlaps(net):
-                raise ValidationError(_p(path, "prefix"), "%s overlaps static_routes[%d] (%s) in the same"
-                                      " table" % (net, j, other["prefix"]))
         out.append(entry)
+    _no_overlap(out)
     return out
+
+
+def _no_overlap(routes):
+    """Refuse two static routes of one table whose prefixes overlap (the later one is named).
+
+    Prefixes nest or are disjoint: sorted by start, one overlaps an earlier one exactly when it
+    starts before the widest end seen so far in its table (n log n: 1,000 routes stay cheap)."""
+    order = sorted(range(len(routes)), key=lambda i: (routes[i]["table"] or 0,
+                                                      int(routes[i]["prefix"].network_address),
+                                                      routes[i]["prefix"].prefixlen))
+    table, end, holder = None, -1, None
+    for i in order:
+        r = routes[i]
+        start = int(r["prefix"].network_address)
+        if r["table"] != table:
+            table, end, holder = r["table"], -1, None
+        if start <= end:
+            later, earlier = max(i, holder), min(i, holder)
+            raise ValidationError("static_routes[%d].prefix" % later, "%s overlaps static_routes[%d] (%s) in the"
+                                  " same table" % (routes[later]["prefix"], earlier, routes[earlier]["prefix"]))
+        stop = int(r["prefix"].broadcast_address)
+        if stop > end:
+            end, holder = stop, i
 
 
 def _auth(a, path, proto):
