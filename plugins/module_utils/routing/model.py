@@ -17,6 +17,7 @@ import ipaddress
 
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.routing import spec
 
 REF_KINDS = ("zone", "link", "tunnel", "interface")
 AREA_TYPES = ("normal", "stub", "nssa")
@@ -135,6 +136,7 @@ def _prefix_lists(raw):
         entries, seqs = [], set()
         for j, e in enumerate(pl.get("entries") or []):
             ep = _p(path, "entries", j)
+            e = spec.checked(e, ep, spec.PREFIX_ENTRY)
             net = f.network(e["prefix"], _p(ep, "prefix"))
             if net.version != 4:
                 raise ValidationError(_p(ep, "prefix"), "only IPv4 prefix-lists are supported")
@@ -160,6 +162,7 @@ def _static(raw, names):
     out = []
     for i, r in enumerate(raw or []):
         path = _p("static_routes", i)
+        r = spec.checked(r, path, spec.STATIC_ROUTE)
         net = f.network(r["prefix"], _p(path, "prefix"))
         if net.version != 4:
             raise ValidationError(_p(path, "prefix"), "only IPv4 static routes are supported")
