@@ -300,8 +300,12 @@ def _ospf(o, router_id, names, prefix_lists):
             # Clients live in zones: no neighbour is expected there, so no hello goes out.
             passive = it.get("zone") is not None
         network = it.get("network") or (None if it.get("zone") else "point-to-point")
+        # A tunnel is a point-to-point device, where point-to-point is FRR's default network type: FRR
+        # leaves the line out of its running config, so rendering it would read as drift forever.
+        implicit = network == "point-to-point" and it.get("tunnel") is not None
         ifaces.append({
             "ifname": ifname, "area": area, "passive": bool(passive), "network": network,
+            "network_implicit": implicit,
             "cost": f.integer(it["cost"], _p(path, "cost"), 1, 65535) if it.get("cost") is not None else None,
             "hello": hello, "dead": dead,
             "auth": _auth(it.get("authentication"), _p(path, "authentication"), "ospf"),
