@@ -87,7 +87,7 @@ options:
         description:
           - V(static) (default) routes the peers' networks into the tunnel from their allowed IPs.
           - V(ospf) - OSPF runs over the tunnel and learns the routes (the C(routing) role sets it for
-            a tunnel its OSPF names). WireGuard only, point-to-point (exactly two peers, no clients):
+            a tunnel its OSPF names). WireGuard only, point-to-point (exactly two peers, no clients);
             the other peer's allowed IPs become C(0.0.0.0/0) (OSPF's hellos to 224.0.0.5 and every
             learned route go to it), no route is installed from them, and the interface is multicast-capable.
         type: str
