@@ -6,9 +6,10 @@ On lab-a17 (A), lab-a18 (B), lab-a19 (C), prepared and converged as the Molecule
   * reroute: the A-C cable (BFD) and the A-B cable (OSPF timers alone) are cut silently, N trials
     each, while a client behind A pings a client behind the far end every 10 ms: the time from the
     cut to the first reply that came back the other way. Median and p95, side by side;
-  * apply: A gets 1,000 static routes and a 1,000-entry prefix-list; then one static route is added,
-    by azb_routing (an ad-hoc Ansible run, with Ansible's own floor - a `ping` - measured apart) and
-    by hand (the same frr.conf copied in, `frr-reload.py --reload` run directly), N trials each.
+  * apply: A gets 1,000 static routes and a 1,000-entry prefix-list; then one static route is added
+    or removed, by azb_routing (an ad-hoc Ansible run, with Ansible's own floor - a `ping` - measured
+    apart) and by hand (the same frr.conf copied in, `frr-reload.py --reload` run directly), N trials
+    each, interleaved (ping, module, hand in every trial).
 
 Targets (issue 11): BFD reroute median <= 0.5 s, p95 <= 1 s; apply within 2x of the hand-run reload.
 
@@ -189,28 +190,31 @@ def scenario_args():
 
 
 def bench_apply(inv, inv_dir, trials, host="lab-a17"):
+    """Interleaved: each trial times the floor, the module and the hand-run reload one after the
+    other, so a load swing on the shared machine hits the three alike. Each of the two ways flips
+    the extra route (adds it or removes it); they take turns going first, so both add and remove."""
     env = ansible_env(inv_dir)
     run_module(inv, inv_dir, big_args(inv_dir, False), host)  # the 1,000 + 1,000 base
-    floor = []
-    for _trial in range(trials):
+    line = "ip route 10.250.0.0/24 blackhole\n"
+    anchor = "ip route 10.100.0.0/24 blackhole\n"
+    floor, module, hand = [], [], []
+    present = False
+    for i in range(trials):
         t0 = time.time()
         sh([os.path.join(BIN, "ansible"), host, "-i", inv, "-m", "ansible.builtin.ping"], env=env)
         floor.append(time.time() - t0)
-    module = []
-    for i in range(trials):
-        module.append(run_module(inv, inv_dir, big_args(inv_dir, i % 2 == 0), host)[0])
-    # By hand: the file as the module wrote it, with the line toggled the same way, and frr-reload.py.
-    conf = box(host, "cat /etc/frr/frr.conf").stdout
-    line = "ip route 10.250.0.0/24 blackhole\n"
-    base = conf.replace(line, "")
-    added = base.replace("ip route 10.100.0.0/24 blackhole\n", "ip route 10.100.0.0/24 blackhole\n" + line)
-    hand = []
-    for i in range(trials):
-        text = added if i % 2 == 0 else base
-        box(host, "cat > /etc/frr/frr.conf", data=text)
-        t0 = time.time()
-        box(host, "python3 /usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf")
-        hand.append(time.time() - t0)
+        for way in (("module", "hand") if i % 2 == 0 else ("hand", "module")):
+            present = not present
+            if way == "module":
+                module.append(run_module(inv, inv_dir, big_args(inv_dir, present), host)[0])
+                continue
+            # By hand: the file as the module wrote it, the line flipped, and frr-reload.py.
+            conf = box(host, "cat /etc/frr/frr.conf").stdout
+            text = conf.replace(anchor, anchor + line) if present else conf.replace(line, "")
+            box(host, "cat > /etc/frr/frr.conf", data=text)
+            t0 = time.time()
+            box(host, "python3 /usr/lib/frr/frr-reload.py --reload /etc/frr/frr.conf")
+            hand.append(time.time() - t0)
     return floor, module, hand
 
 
