@@ -44,6 +44,14 @@ def azb_site_wan_tunnels(box, host, hostvars=None, declared=None):
     return _run("azb_wan_tunnels", lambda: implied.wan_tunnels(_view(box, host, hostvars), declared))
 
 
+def azb_site_routing_tunnels(box, host, hostvars=None):
+    return _run("azb_routing.tunnels", lambda: implied.routing_tunnels(_view(box, host, hostvars)))
+
+
+def azb_site_vpn_tunnels(box, host, hostvars=None):
+    return _run("azb_vpn_tunnels", lambda: implied.vpn_tunnels(_view(box, host, hostvars)))
+
+
 def azb_site_hosts(declared, vms=None):
     return _run("azb_hosts", lambda: inv_hosts.with_vms(declared, vms))
 
@@ -56,4 +64,5 @@ class FilterModule(object):
     def filters(self):
         return {"azb_site_inputs": azb_site_inputs, "azb_site_zones": azb_site_zones,
                 "azb_site_wan_tunnels": azb_site_wan_tunnels, "azb_site_hosts": azb_site_hosts,
-                "azb_site_forwards": azb_site_forwards}
+                "azb_site_forwards": azb_site_forwards, "azb_site_routing_tunnels": azb_site_routing_tunnels,
+                "azb_site_vpn_tunnels": azb_site_vpn_tunnels}

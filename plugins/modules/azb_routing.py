@@ -66,7 +66,11 @@ options:
       interface: {description: Its interface., type: str, required: true}
       address: {description: 'Its IPv4 address with prefix (e.g. 198.19.17.73/30).', type: str}
   tunnels:
-    description: VPN tunnels (from C(azb_vpn)) routing protocols may run over.
+    description:
+      - VPN tunnels (from C(azb_vpn)) routing protocols may run over. The C(routing) role passes the
+        VPN tunnels of the box by their name, so inventory names them without listing them here.
+      - OSPF over a WireGuard tunnel needs it point-to-point (two peers, the other one's allowed IPs
+        0.0.0.0/0); the roles set that up for a tunnel OSPF names (see docs/routing.md).
     type: list
     elements: dict
     default: []
@@ -74,7 +78,10 @@ options:
       name: {description: Tunnel name (referenced as C(tunnel))., type: str, required: true}
       interface: {description: Its interface (e.g. wg0)., type: str, required: true}
   static_routes:
-    description: Static routes (FRR staticd). Overlapping prefixes in one table are refused.
+    description:
+      - Static routes (FRR staticd). Overlapping prefixes in one table are refused.
+      - Each entry is checked by the module's model (field paths), not by the argument spec, so
+        thousands of routes stay cheap.
     type: list
     elements: dict
     default: []

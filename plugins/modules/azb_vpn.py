@@ -83,6 +83,15 @@ options:
             interface and the networks behind the tunnel join that zone, its port is opened on the
             wan zones); ignored by this module.
         type: str
+      routing:
+        description:
+          - V(static) (default) routes the peers' networks into the tunnel from their allowed IPs.
+          - V(ospf) - OSPF runs over the tunnel and learns the routes (the C(routing) role sets it for
+            a tunnel its OSPF names). WireGuard only, point-to-point (exactly two peers, no clients);
+            the other peer's allowed IPs become C(0.0.0.0/0) (OSPF's hellos to 224.0.0.5 and every
+            learned route go to it), no route is installed from them, and the interface is multicast-capable.
+        type: str
+        choices: [static, ospf]
       keepalive:
         description: Keepalive interval in seconds (0 disables).
         type: int
@@ -275,7 +284,7 @@ CLIENT = dict(name=dict(type="str", required=True), address=dict(type="str", req
 TUNNEL = dict(name=dict(type="str", required=True),
               type=dict(type="str", choices=list(model.TYPES), default="wireguard"),
               network=dict(type="str", required=True), port=dict(type="int"), table=dict(type="int"),
-              zone=dict(type="str"),
+              zone=dict(type="str"), routing=dict(type="str", choices=list(model.ROUTINGS)),
               keepalive=dict(type="int", default=25), mtu=dict(type="int"), certificate=dict(type="str"),
               peers=dict(type="list", elements="dict", default=[], options=PEER),
               clients=dict(type="list", elements="dict", default=[], options=CLIENT))

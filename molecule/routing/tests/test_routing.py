@@ -99,8 +99,9 @@ def test_client_behind_a_reaches_client_behind_c_by_learned_routes_only():
     assert ttl == TTL_DIRECT, "A's client does not reach C's client over the direct cable (ttl %s)" % ttl
     route = json.loads(in_ns("azb-a17", ["ip", "-j", "route", "show", "10.19.3.0/24"]).stdout or "[]")
     assert route and route[0].get("protocol") == "ospf", route
+    # A's one static route is to the tunnel's far end over the ISP, nothing towards C's zones.
     static = vtysh_json(A, "show ip route static json")
-    assert not static, "A has static routes: %s" % static
+    assert set(static) <= {"192.0.2.152/29"}, "A has static routes: %s" % sorted(static)
 
 
 def test_the_zones_firewall_is_on_a_zone_without_policy_gets_nowhere():
@@ -225,6 +226,76 @@ def test_cut_without_bfd_follows_the_dead_interval():
         assert _restore(A, B, A, B), "traffic did not return to the A-B cable"
 
 
+TUNNEL = VARS["azb_vpn_tunnels"][0]["name"]
+
+
+def _route(ns, prefix):
+    """(protocol, {devices}) of the kernel route to ``prefix`` in an appliance, or (None, set())."""
+    r = json.loads(in_ns(ns, ["ip", "-j", "route", "show", prefix]).stdout or "[]")
+    if not r:
+        return None, set()
+    devs = [r[0].get("dev")] + [nh.get("dev") for nh in r[0].get("nexthops", [])]
+    return r[0].get("protocol"), set(d for d in devs if d)
+
+
+def _tunnel_packets_in(ns):
+    link = json.loads(in_ns(ns, ["ip", "-j", "-s", "link", "show", TUNNEL]).stdout or "[{}]")[0]
+    return link.get("stats64", {}).get("rx", {}).get("packets", 0)
+
+
+def test_ospf_runs_over_the_wireguard_tunnel_point_to_point():
+    def on_tunnel():
+        nbrs = vtysh_json(A, "show ip ospf neighbor json").get("neighbors", {}).get("10.255.0.19", [])
+        return [n for n in nbrs if str(n.get("ifaceName", "")).startswith(TUNNEL + ":")
+                and n.get("converged") == "Full"]
+    got, secs = wait_until(on_tunnel, 40, 0.5)
+    print("A: OSPF neighbour C Full over the tunnel after %.1fs: %s" % (secs, got))
+    assert got, "no Full OSPF adjacency with C on %s" % TUNNEL
+    # The vpn role made it point-to-point: C takes every address (hellos to 224.0.0.5, learned routes).
+    allowed = box(A, "wg show %s allowed-ips" % TUNNEL).stdout.split()
+    assert allowed[1:] == ["0.0.0.0/0"], allowed
+    # Cost 100: while a path of cables is left, the cables carry the traffic.
+    assert _route("azb-a17", "10.19.3.0/24") == ("ospf", {"lk-a19"})
+
+
+def test_with_both_of_as_cables_cut_the_tunnel_carries_the_traffic():
+    """A's cables to B and C cut: what A learns, it learns over the tunnel only, and uses it."""
+    cables = [lab_topology.link(17, 18), lab_topology.link(17, 19)]
+    t0 = time.time()
+    for cable in cables:
+        lab_links.cut(cable, True)
+    try:
+        def over_tunnel():
+            return all(_route("azb-a17", p) == ("ospf", {TUNNEL}) for p in ("10.19.3.0/24", "10.18.3.0/24"))
+        moved, secs = wait_until(over_tunnel, 30, 0.2)
+        print("A's routes to C's and B's offices moved to the tunnel %.1fs after the cuts" % secs)
+        assert moved, "A's routes: C %s, B %s" % (_route("azb-a17", "10.19.3.0/24"),
+                                                  _route("azb-a17", "10.18.3.0/24"))
+        assert set(full_neighbours(A)) == {"10.255.0.19"}, full_neighbours(A)
+        before = _tunnel_packets_in("azb-a17")
+        to_c = in_ns(CLIENT[A], ["ping", "-n", "-c", "20", "-i", "0.05", "-W", "1", CLIENT_IP[C]], timeout=15)
+        to_b = in_ns(CLIENT[A], ["ping", "-n", "-c", "5", "-i", "0.05", "-W", "1", CLIENT_IP[B]], timeout=15)
+        came_in = _tunnel_packets_in("azb-a17") - before
+        print("over the tunnel: A->C %s, A->B %s; %d packets in on %s"
+              % (re.search(r"\d+ received", to_c.stdout).group(0), re.search(r"\d+ received", to_b.stdout).group(0),
+                 came_in, TUNNEL))
+        assert to_c.returncode == 0 and "ttl=%d" % TTL_DIRECT in to_c.stdout, to_c.stdout
+        assert to_b.returncode == 0 and "ttl=%d" % TTL_VIA_ONE in to_b.stdout, to_b.stdout  # A -> C -> B
+        assert came_in >= 20, "only %d packets came in on the tunnel for 25 pings" % came_in
+    finally:
+        for cable in cables:
+            lab_links.cut(cable, False)
+    back, secs = wait_until(lambda: _route("azb-a17", "10.19.3.0/24") == ("ospf", {"lk-a19"}), 30, 0.5)
+    print("cables restored: A->C back on the cable after %.1fs (%.1fs in all)" % (secs, time.time() - t0))
+    assert back, _route("azb-a17", "10.19.3.0/24")
+    wait_until(lambda: bfd_up(A), 15, 0.5)
+
+
+def bfd_up(name):
+    peers = vtysh_json(name, "show bfd peers json") or []
+    return bool(peers) and all(p.get("status") == "up" for p in peers)
+
+
 def _ansible_module(host, args, check=False):
     inv = os.environ.get("MOLECULE_INVENTORY_FILE") or os.path.join(
         os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory", "ansible_inventory.yml")
@@ -242,6 +313,9 @@ def _ansible_module(host, args, check=False):
 def _args(host, **extra):
     args = dict(VARS["rt_routing"][host])
     args["zones"] = VARS["rt_zones"][host]
+    # What the routing role adds: the box's VPN tunnels, by name.
+    args["tunnels"] = [{"name": t["name"], "interface": t["name"]} for t in VARS["azb_vpn_tunnels"]
+                       if any(p["name"] == host for p in t["peers"])]
     args.update(extra)
     return args
 

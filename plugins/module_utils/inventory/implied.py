@@ -7,7 +7,9 @@
 declarations need (a VPN's listen port on the wan zones, a routing protocol on its interfaces, ...)
 and returns them as ``azb_zone`` ``inputs``. A new domain (routing, HA, ...) adds one function
 ``f(view) -> [input]`` to the registry. ``wired_zones`` puts tunnel interfaces and the networks
-behind them into their zone; ``wan_tunnels`` lets route policies steer to a tunnel by name.
+behind them into their zone; ``wan_tunnels`` lets route policies steer to a tunnel by name;
+``routing_tunnels`` lets ``azb_routing`` name the box's VPN tunnels, and ``vpn_tunnels`` hands the
+vpn role the tunnels OSPF runs over (point-to-point, every address to the one peer).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,12 +17,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
 from ansible_collections.azblink.nfv.plugins.module_utils.ha import model as ha_model
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import tunnels as inv_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inv_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model
 from ansible_collections.azblink.nfv.plugins.module_utils.vm.profiles import PROFILES
 from ansible_collections.azblink.nfv.plugins.module_utils.routing import inputs as routing_inputs_of
+from ansible_collections.azblink.nfv.plugins.module_utils.vpn import model as vpn_model
 
 
 class BoxView(object):
@@ -76,9 +80,58 @@ def services_inputs(view):
     return out
 
 
+def routing_tunnels(view):
+    """``azb_routing.tunnels`` plus the box's VPN tunnels that have an interface, by their name
+    (declared names win): OSPF, RIP or PIM name them ``{tunnel: NAME}`` without declaring them twice."""
+    out = list((view.box.get("azb_routing") or {}).get("tunnels") or [])
+    names = set(t.get("name") for t in out if isinstance(t, dict))
+    for t in view.tunnels:
+        if t.interface and t.name not in names:
+            out.append({"name": t.name, "interface": t.interface})
+    return out
+
+
+def ospf_vpn_tunnels(view):
+    """{tunnel name: its OSPF interface} for the box's VPN tunnels OSPF runs over (not passive).
+
+    Refused with the field path: OSPF over a tunnel that is not WireGuard, or not point-to-point
+    (more than one other peer, road-warrior clients), or with another OSPF network type.
+    """
+    site = routing_inputs_of.site_of(view.box.get("azb_routing"), view.box.get("azb_zones"),
+                                     routing_tunnels(view))
+    if not site or not site["ospf"]:
+        return {}
+    by_iface = dict((t.interface, t) for t in view.tunnels if t.interface)
+    raw = view.box.get("azb_vpn_tunnels") or []
+    out = {}
+    for it in site["ospf"]["interfaces"]:
+        t = by_iface.get(it["ifname"])
+        if t is None or it["passive"]:
+            continue
+        if it["network"] != "point-to-point":
+            raise ValidationError("azb_routing.%s.network" % it["path"],
+                                  "OSPF over the WireGuard tunnel %r runs point-to-point (a tunnel has one"
+                                  " neighbour and no broadcast), not %s" % (t.name, it["network"]))
+        try:
+            vpn_model.check_ospf(raw[t.index], "azb_vpn_tunnels[%d]" % t.index)
+        except SpecError as exc:
+            raise ValidationError(exc.path, "%s (OSPF runs over it: azb_routing.%s)" % (exc.reason, it["path"]))
+        out[t.name] = it
+    return out
+
+
+def vpn_tunnels(view):
+    """``azb_vpn_tunnels`` with ``routing: ospf`` on the tunnels this box's OSPF runs over."""
+    ospf = ospf_vpn_tunnels(view)
+    return [dict(t, routing="ospf") if isinstance(t, dict) and t.get("name") in ospf else t
+            for t in view.box.get("azb_vpn_tunnels") or []]
+
+
 def routing_inputs(view):
     """The routing protocols where ``azb_routing`` runs them (OSPF, RIP, PIM, IGMP, BFD), nothing more."""
-    return routing_inputs_of.for_intent(view.box.get("azb_routing"), view.box.get("azb_zones"))
+    ospf_vpn_tunnels(view)  # a tunnel OSPF cannot run over is refused before the firewall changes
+    return routing_inputs_of.for_intent(view.box.get("azb_routing"), view.box.get("azb_zones"),
+                                        routing_tunnels(view))
 
 
 def ha_inputs(view):

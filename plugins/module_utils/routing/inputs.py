@@ -25,17 +25,27 @@ def _uniq(items):
     return out
 
 
-def for_intent(routing, zones):
-    """``azb_routing`` and ``azb_zones`` -> [input]; bad input names ``azb_routing.<field path>``."""
+def site_of(routing, zones, tunnels=None):
+    """``azb_routing`` (with ``tunnels`` in place of its own, when given) and ``azb_zones`` -> the
+    validated model, or None; bad input names ``azb_routing.<field path>``."""
     if not routing:
-        return []
+        return None
     params = dict(routing)
     params["zones"] = zones or []
+    if tunnels is not None:
+        params["tunnels"] = tunnels
     try:
-        site = model.build(params)
+        return model.build(params)
     except ValidationError as exc:
         raise ValidationError("azb_routing." + exc.path if not exc.path.startswith("zones") else exc.path,
                               exc.reason)
+
+
+def for_intent(routing, zones, tunnels=None):
+    """``azb_routing`` and ``azb_zones`` -> [input]; bad input names ``azb_routing.<field path>``."""
+    site = site_of(routing, zones, tunnels)
+    if not site:
+        return []
     out = []
     ospf, rip, pim, bfd = site["ospf"], site["rip"], site["pim"], site["bfd"]
     if ospf:

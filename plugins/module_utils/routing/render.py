@@ -127,7 +127,7 @@ def _interfaces(site):
                 add(ifn, " ip ospf dead-interval %d" % it["dead"])
             if it["hello"] is not None:
                 add(ifn, " ip ospf hello-interval %d" % it["hello"])
-            if it["network"]:
+            if it["network"] and not it.get("network_implicit"):
                 add(ifn, " ip ospf network %s" % it["network"])
             if it["passive"]:
                 add(ifn, " ip ospf passive")

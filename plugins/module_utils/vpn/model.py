@@ -27,6 +27,10 @@ from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones
 from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
 
 TYPES = ("wireguard", "openvpn", "ipsec")
+# How the networks behind a tunnel are routed: from the peers' allowed IPs (static), or learned by
+# OSPF over the tunnel (the routing role sets it for a tunnel its OSPF runs on).
+ROUTINGS = ("static", "ospf")
+ANY = "0.0.0.0/0"
 IFNAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEFAULT_PORTS = {"wireguard": 51820, "openvpn": 1194, "ipsec": 500}
@@ -45,6 +49,11 @@ class Peer(object):
         self.managed = managed
         self.certificate = certificate
         self.identity = identity
+        self.everything = False         # WireGuard: the tunnel's only peer, OSPF routes over it
+
+    def wireguard_allowed(self):
+        """What WireGuard sends to this peer (its networks; everything when OSPF routes the tunnel)."""
+        return [ANY] if self.everything else self.allowed_ips
 
     def record(self):
         """What this appliance remembers about the peer (for later --limit runs)."""
@@ -80,6 +89,7 @@ class Tunnel(object):
         self.identity = kw.get("identity")
         self.index = kw.get("index", 0)
         self.host = kw.get("host")             # this appliance's name among the peers
+        self.routing = kw.get("routing") or "static"
 
     @property
     def unit(self):
@@ -90,7 +100,9 @@ class Tunnel(object):
         return self.table if self.table else "main"
 
     def routes(self):
-        """Networks routed into the tunnel (beyond its own connected network)."""
+        """Networks routed into the tunnel (beyond its own connected network); none when OSPF routes."""
+        if self.routing == "ospf":
+            return []
         out = []
         for p in self.peers:
             for cidr in p.allowed_ips:
@@ -201,6 +213,11 @@ def validate(params, ctx):
         if mtu is not None:
             mtu = _int(mtu, tp + ".mtu", 576, 9000)
 
+        routing = t.get("routing") or "static"
+        if routing not in ROUTINGS:
+            raise SpecError(tp + ".routing", "%r is not one of %s" % (routing, ", ".join(ROUTINGS)))
+        if routing == "ospf":
+            check_ospf(t, tp)
         peers_in = t.get("peers") or []
         selves = [j for j, p in enumerate(peers_in) if isinstance(p, dict) and p.get("name") == host]
         if not selves:
@@ -265,6 +282,9 @@ def validate(params, ctx):
                                            "appliance that serves it, and its road warriors in clients")
         if ttype == "ipsec" and len(peers) != 1:
             raise SpecError(tp + ".peers", "an ipsec tunnel joins exactly two sites")
+        if routing == "ospf":
+            for p in peers:
+                p.everything = True  # the one peer: hellos, learned routes, the tunnel's own network
         _check_allowed_overlaps(peers, tp)
         clients = _clients(t, tp, ttype, network, taken, certs, ctx.get("revoked"))
         if ttype == "openvpn" and not t.get("certificate"):
@@ -285,8 +305,30 @@ def validate(params, ctx):
                               endpoint=self_peer["endpoint"], local_networks=self_peer["networks"],
                               peers=peers, clients=clients,
                               certificate=t.get("certificate") or self_peer.get("certificate"),
-                              identity=self_peer.get("identity"), index=i, host=host))
+                              identity=self_peer.get("identity"), index=i, host=host, routing=routing))
     return tunnels
+
+
+def check_ospf(t, tp):
+    """A tunnel OSPF runs over (raw ``t`` at path ``tp``): WireGuard, point-to-point.
+
+    WireGuard sends a packet to the peer whose allowed IPs hold its destination, and OSPF's hellos go
+    to 224.0.0.5 and its routes change: only with one peer can every destination (0.0.0.0/0) be
+    that peer's, and the tunnel carry both the hellos and whatever OSPF learns through it.
+    """
+    ttype = t.get("type") or "wireguard"
+    if ttype != "wireguard":
+        raise SpecError(tp + ".type", "OSPF runs over WireGuard tunnels (%s here has no point-to-point interface"
+                                      " for its hellos)" % ttype)
+    peers = t.get("peers") or []
+    if len(peers) != 2:
+        raise SpecError(tp + ".peers", "OSPF over WireGuard needs a point-to-point tunnel: exactly two peers"
+                                       " (got %d), since WireGuard picks the peer by allowed IPs and the"
+                                       " one other peer's must be 0.0.0.0/0 (hellos to 224.0.0.5, learned"
+                                       " routes); give each pair of sites its own tunnel" % len(peers))
+    if t.get("clients"):
+        raise SpecError(tp + ".clients", "a tunnel OSPF runs over has no road-warrior clients (its one peer"
+                                         " takes every address): serve them on another tunnel")
 
 
 def _check_allowed_overlaps(peers, tp):

@@ -98,7 +98,7 @@ def wg_conf(t, paths):
         out.append("# peer %s (%s)" % (p.name, "appliance" if p.managed else "declared"))
         out.append("[Peer]")
         out.append("PublicKey = %s" % p.public_key)
-        out.append("AllowedIPs = %s" % ", ".join(p.allowed_ips))
+        out.append("AllowedIPs = %s" % ", ".join(p.wireguard_allowed()))
         if p.endpoint:
             out.append("Endpoint = %s" % p.endpoint)
         if p.keepalive:
@@ -132,7 +132,9 @@ def wg_unit(t, paths, implementation):
         "ExecStart=%s" % create,
         "ExecStart=/usr/bin/wg setconf %s %s" % (t.name, conf),
         "ExecStart=/sbin/ip address replace %s dev %s" % (t.address, t.name),
-        "ExecStart=/sbin/ip link set %s mtu %d up" % (t.name, t.mtu or 1420),
+        # OSPF's hellos go to 224.0.0.5: a kernel WireGuard device is not multicast-capable by default.
+        "ExecStart=/sbin/ip link set %s%s mtu %d up" % (t.name, " multicast on" if t.routing == "ospf" else "",
+                                                        t.mtu or 1420),
         "ExecStart=/sbin/ip -batch %s" % routes,
         "ExecReload=/usr/bin/wg syncconf %s %s" % (t.name, conf),
         "ExecReload=/sbin/ip -batch %s" % routes,

@@ -27,6 +27,13 @@ BAD = [
     ("static_routes.1.via", "198.19.17", "static_routes[1].via", "not a valid IP"),
     ("static_routes.1.table", 254, "static_routes[1].table", "out of range"),
     ("static_routes.1.prefix", "10.98.0.0/33", "static_routes[1].prefix", "not a valid"),
+    # The bulk lists are checked by the model against their element spec, not by AnsibleModule.
+    ("static_routes.1.metric", 5, "static_routes[1].metric", "unknown field"),
+    ("static_routes.1.blackhole", "maybe", "static_routes[1].blackhole", "not a boolean"),
+    ("static_routes.1.distance", "near", "static_routes[1].distance", "not a number"),
+    ("static_routes.1", {"via": "198.19.17.74"}, "static_routes[1].prefix", "is required"),
+    ("static_routes.1", "10.0.0.0/8", "static_routes[1]", "must be a dictionary"),
+    ("prefix_lists.0.entries.0.action", "allow", "prefix_lists[0].entries[0].action", "not one of permit, deny"),
     ("ospf.areas.0.id", "1.2.3", "ospf.areas[0].id", "not an OSPF area"),
     ("ospf.areas.0", {"id": "0", "type": "stub"}, "ospf.areas[0].type", "backbone"),
     ("ospf.interfaces.3.area", "7", "ospf.interfaces[3].area", "not declared"),

@@ -110,3 +110,10 @@ def test_daemons_file_runs_every_managed_daemon_or_none(good):
 
 def test_rendering_is_deterministic(good):
     assert render.frr_conf(model.build(good)) == render.frr_conf(model.build(good))
+
+
+def test_tunnel_interface_leaves_point_to_point_to_frr(conf):
+    """A tunnel is a point-to-point device, where FRR defaults to that network type and omits the line
+    from its running config: written out it would read as drift on every run."""
+    assert block(conf, "interface wg0") == [" ip ospf area 0.0.0.1"]
+    assert "point-to-point" in block(conf, "interface lk-a18")[-2]
