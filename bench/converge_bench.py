@@ -40,7 +40,7 @@ PLAYBOOK = os.path.join(REPO, ".venv/bin/ansible-playbook")
 SITE_VARS = os.path.join(REPO, "molecule/site/host_vars")
 # Actions that never reach the box (they cost controller time, no round trip).
 CONTROLLER_ONLY = ("set_fact", "debug", "assert", "fail", "meta", "include_tasks", "include_role",
-                   "import_tasks", "include_vars")
+                   "import_tasks", "include_vars", "validate_argument_spec")
 ROLE_RE = re.compile(r"^(?:azblink\.nfv\.)?([\w.]+) : ")
 
 
@@ -78,6 +78,13 @@ def breakdown(report):
         row[2] += sum(calls(r) for r in t["hosts"].values()) / float(nhosts)
     total = (ends[-1] - starts[0]) if tasks else 0.0
     return rows, total
+
+
+def changed_tasks(report):
+    """'host: task (what changed)' for every change in the report."""
+    return ["%s: %s %s" % (host, t["task"]["name"], r.get("changed_paths") or r.get("diff") or "")
+            for play in report["plays"] for t in play["tasks"] for host, r in t["hosts"].items()
+            if r.get("changed")]
 
 
 def slowest(report, n=15):
@@ -173,10 +180,10 @@ class Bench(object):
             results = []
             for run in range(self.args.runs):
                 w_site, changed, report = self.play(site, json_report=True)
-                if changed:
-                    sys.exit("the second converge changed %d tasks: not a no-op" % changed)
                 with open(os.path.join(self.tmp, "noop-report.json"), "w") as f:
                     json.dump(report, f)
+                if changed:
+                    sys.exit("not a no-op: %d changes\n%s" % (changed, "\n".join(changed_tasks(report))))
                 roles, _total = breakdown(report)
                 ncalls_box = int(round(sum(r[2] for r in roles.values())))
                 floor_n = self.write("floor.yml", "- hosts: azb_appliances\n  become: true\n  gather_facts: true\n"
