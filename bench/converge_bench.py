@@ -14,9 +14,12 @@ The site's time is broken down per role from ansible.posix.json's per-task times
 charged from its start to the next task's start (the controller's templating and includes between
 tasks included), so the rows add up to the run. `calls` counts module calls per box (tasks not skipped),
 `tasks` every task the role went through (skipped ones cost controller time only). The last no-op
-run's full report is kept in build/converge-bench/noop-report.json, its slowest tasks printed.
+run's full report is kept in build/converge-bench/noop-report-now.json, its slowest tasks printed.
+With --baseline REV the collection as it was at REV (git archive) is timed too, in the same runs on
+the same boxes, and the table has its columns beside today's.
 
   .venv/bin/python -m bench.converge_bench [--hq lab-a31] [--branch lab-a9] [--runs 3] [--keep] [--converged]
+      [--baseline REV]
 
 Root (it starts lab appliances). Not a test: it prints a table. The machine is shared: compare the
 site with the floors measured in the same run, not with figures from another day.
@@ -152,8 +155,10 @@ class Bench(object):
             f.write(text)
         return path
 
-    def play(self, path, json_report=False):
-        env = dict(self.env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json") if json_report else self.env
+    def play(self, path, json_report=False, collections=None):
+        env = dict(self.env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json") if json_report else dict(self.env)
+        if collections:
+            env["ANSIBLE_COLLECTIONS_PATH"] = collections
         t0 = time.time()
         p = sh([PLAYBOOK, "-i", self.inventory, path], cwd=REPO, env=env, timeout=1800, check=False)
         wall = time.time() - t0
@@ -166,12 +171,26 @@ class Bench(object):
         changed = sum(int(c) for c in re.findall(r"changed=(\d+)", p.stdout))
         return wall, changed, None
 
+    def baseline(self, rev):
+        """The collection as it was at `rev` (git archive), to be measured in the same run."""
+        root = os.path.join(self.tmp, "baseline")
+        dest = os.path.join(root, "ansible_collections", "azblink", "nfv")
+        shutil.rmtree(root, ignore_errors=True)
+        os.makedirs(dest)
+        archive = subprocess.run(["git", "archive", rev], cwd=REPO, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
+        return root, os.path.join(dest, "playbooks", "site.yml")
+
     # --- the runs ---------------------------------------------------------------------------------
     def main(self):
         self.up()
         try:
             self.write_inventory()
             site = os.path.join(REPO, "playbooks/site.yml")
+            variants = [("now", site, None)]
+            if self.args.baseline:
+                coll, old_site = self.baseline(self.args.baseline)
+                variants.append((self.args.baseline, old_site, coll))
             if not self.args.converged:
                 wall, changed, _r = self.play(site)
                 print("first converge: %.1f s (changed=%d)" % (wall, changed), flush=True)
@@ -179,42 +198,56 @@ class Bench(object):
                               "    - ansible.builtin.ping:\n")
             results = []
             for run in range(self.args.runs):
-                w_site, changed, report = self.play(site, json_report=True)
-                with open(os.path.join(self.tmp, "noop-report.json"), "w") as f:
-                    json.dump(report, f)
-                if changed:
-                    sys.exit("not a no-op: %d changes\n%s" % (changed, "\n".join(changed_tasks(report))))
-                roles, _total = breakdown(report)
-                ncalls_box = int(round(sum(r[2] for r in roles.values())))
+                row = {}
+                for label, path, coll in variants:
+                    wall, changed, report = self.play(path, json_report=True, collections=coll)
+                    with open(os.path.join(self.tmp, "noop-report-%s.json" % label), "w") as f:
+                        json.dump(report, f)
+                    if changed:
+                        sys.exit("%s: not a no-op: %d changes\n%s" % (label, changed, "\n".join(changed_tasks(report))))
+                    roles, _total = breakdown(report)
+                    row[label] = (wall, roles, int(round(sum(r[2] for r in roles.values()))), report)
+                    print("run %d: site no-op (%s) %.1f s, %d module calls per box" % (run + 1, label, wall, row[label][2]),
+                          flush=True)
+                ncalls_box = row["now"][2]
                 floor_n = self.write("floor.yml", "- hosts: azb_appliances\n  become: true\n  gather_facts: true\n"
                                      "  tasks:\n" + "    - ansible.builtin.ping:\n" * max(0, ncalls_box - 1))
-                w_ping = self.play(ping)[0]
-                w_floor = self.play(floor_n)[0]
-                results.append((w_site, roles, ncalls_box, w_ping, w_floor, report))
-                print("run %d: site no-op %.1f s (%d module calls per box), ping play %.1f s, facts + %d ping tasks "
-                      "%.1f s" % (run + 1, w_site, ncalls_box, w_ping, ncalls_box - 1, w_floor), flush=True)
+                row["ping"] = self.play(ping)[0]
+                row["floor"] = self.play(floor_n)[0]
+                results.append(row)
+                print("run %d: ping play %.1f s, facts + %d ping tasks %.1f s" % (run + 1, row["ping"], ncalls_box - 1,
+                                                                                   row["floor"]), flush=True)
         finally:
             if not self.args.keep:
                 self.down()
-        self.table(results)
+        self.table(results, [v[0] for v in variants])
 
-    def table(self, results):
-        best = min(results, key=lambda r: r[0])
-        w_site, roles, ncalls_box, w_ping, w_floor, report = best
-        print("\nBest of %d runs (both boxes in parallel, %s and %s):\n" % (len(results), self.args.hq,
-                                                                            self.args.branch))
-        print("| role | seconds | tasks | module calls per box |\n| --- | --- | --- | --- |")
-        for role, (secs, tasks, ncalls) in sorted(roles.items(), key=lambda kv: -kv[1][0]):
-            print("| %s | %.1f | %d | %.0f |" % (role, secs, tasks, ncalls))
-        print("\n| slowest tasks | seconds | module calls per box |\n| --- | --- | --- |")
-        for secs, name, ncalls in slowest(report):
+    def table(self, results, labels):
+        best = min(results, key=lambda r: r["now"][0])
+        print("\nBest of %d runs by the site's time now (both boxes in parallel, %s and %s):\n"
+              % (len(results), self.args.hq, self.args.branch))
+        print("| role | " + " | ".join("%s: s | %s: tasks | %s: calls per box" % (l, l, l) for l in labels) + " |")
+        print("| --- |" + " --- | --- | --- |" * len(labels))
+        names = sorted(set(n for l in labels for n in best[l][1]), key=lambda n: -best[labels[-1]][1].get(n, [0])[0])
+        for name in names:
+            cells = []
+            for l in labels:
+                secs, tasks, ncalls = best[l][1].get(name, (0.0, 0, 0))
+                cells.append("%.1f | %d | %.0f" % (secs, tasks, ncalls))
+            print("| %s | %s |" % (name, " | ".join(cells)))
+        print("| **total** | %s |" % " | ".join("**%.1f** | %d | %d" % (best[l][0], sum(r[1] for r in best[l][1].values()),
+                                                                        best[l][2]) for l in labels))
+        print("\n| slowest tasks now | seconds | module calls per box |\n| --- | --- | --- |")
+        for secs, name, ncalls in slowest(best["now"][3]):
             print("| %s | %.1f | %.0f |" % (name, secs, ncalls))
         print("\n| run | seconds |\n| --- | --- |")
-        print("| site no-op converge (ansible-playbook wall) | %.1f |" % w_site)
-        print("| floor: one `ping` task, no facts | %.1f |" % w_ping)
-        print("| floor: facts + %d `ping` tasks (the site's module calls) | %.1f |" % (ncalls_box - 1, w_floor))
+        for l in labels:
+            print("| site no-op converge, %s (ansible-playbook wall) | %.1f |" % (l, best[l][0]))
+        print("| floor: one `ping` task, no facts | %.1f |" % best["ping"])
+        print("| floor: facts + %d `ping` tasks (the site's module calls now) | %.1f |" % (best["now"][2] - 1, best["floor"]))
         print("\nall runs, site s: %s; load average at the end: %s" % (
-            ", ".join("%.1f" % r[0] for r in results), " ".join(open("/proc/loadavg").read().split()[:3])))
+            "; ".join(", ".join("%s %.1f" % (l, r[l][0]) for l in labels) for r in results),
+            " ".join(open("/proc/loadavg").read().split()[:3])))
 
 
 if __name__ == "__main__":
@@ -225,4 +258,6 @@ if __name__ == "__main__":
     ap.add_argument("--keep", action="store_true", help="leave the appliances running (and converged)")
     ap.add_argument("--converged", action="store_true",
                     help="the appliances were kept converged by an earlier run: skip the first converge")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="also time the collection as it was at this git revision, in the same runs")
     Bench(ap.parse_args()).main()
