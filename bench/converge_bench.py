@@ -215,8 +215,8 @@ class Bench(object):
                 row["ping"] = self.play(ping)[0]
                 row["floor"] = self.play(floor_n)[0]
                 results.append(row)
-                print("run %d: ping play %.1f s, facts + %d ping tasks %.1f s" % (run + 1, row["ping"], ncalls_box - 1,
-                                                                                   row["floor"]), flush=True)
+                print("run %d: ping play %.1f s, facts + %d ping tasks %.1f s"
+                      % (run + 1, row["ping"], ncalls_box - 1, row["floor"]), flush=True)
         finally:
             if not self.args.keep:
                 self.down()
