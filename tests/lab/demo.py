@@ -63,7 +63,7 @@ def main():
           for a in names for label, b, addr, gw in CLIENTS])
     step("converge site.yml: hypervisor, zones, wan, pki, vpn, workloads", [play + ["playbooks/site.yml"]])
     step("verify.yml: the health gate", [play + ["playbooks/verify.yml"]])
-    step("traffic table", [lab[:-1] + ["-m", "tests.lab.demo_check", str(i)] for i in range(1, n + 1)], show=True)
+    step("traffic table", [lab[:2] + ["tests.lab.demo_check", str(i)] for i in range(1, n + 1)], show=True)
     evidence = os.path.join(OUT, "evidence")
     step("evidence.yml: zone matrix probed from every zone, report written",
          [play + ["playbooks/evidence.yml", "-e", "azb_evidence_dir=" + evidence]])
