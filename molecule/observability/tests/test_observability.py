@@ -313,9 +313,13 @@ def test_vm_restart_arrives_as_a_structured_event(host):
     host.run_test("%s destroy pos1" % virsh)
 
     def new():
-        return matching([e for _h, e in syslog_events() if e["id"] not in seen], event="vm.restart", vm="pos1")
+        # A loaded machine can also make the TCG guest miss its probes and be reset as hung: that is
+        # another event; the one under test is the restart of the VM destroyed from outside.
+        return matching([e for _h, e in syslog_events() if e["id"] not in seen], event="vm.restart", vm="pos1",
+                        reason="was shut off")
 
-    assert wait_for(new, 90, 0.5), "no vm.restart event for pos1"
+    assert wait_for(new, 90, 0.5), "no vm.restart event for pos1 after it was destroyed: %s" % matching(
+        [e for _h, e in syslog_events() if e["id"] not in seen], event="vm.restart")
     event = new()[0]
     print("pos1 destroyed -> vm.restart at the collector in %.1f s: %s" % (time.monotonic() - t0, json.dumps(event)))
     assert event["reason"] == "was shut off" and event["result"] == "ok" and event["source"] == "azb-vm-health"
