@@ -16,7 +16,7 @@ import time
 import pytest
 
 import test_observability as obs
-from test_reachability import collector_up  # noqa: F401 (the fixture: the real collector up)
+from test_reachability import collector_up  # noqa: F401 pylint: disable=unused-import (the fixture: the real collector up)
 
 sys.path.insert(0, obs.REPO)
 from tests.lab import roadwarrior  # noqa: E402 (the repository is on the path only from here)
