@@ -16,7 +16,8 @@ import time
 import pytest
 
 import test_observability as obs
-from test_reachability import collector_up  # noqa: F401 pylint: disable=unused-import (the fixture: the real collector up)
+# the fixture that keeps the real collector up (used by name, so linters call it unused)
+from test_reachability import collector_up  # noqa: F401 pylint: disable=unused-import
 
 sys.path.insert(0, obs.REPO)
 from tests.lab import roadwarrior  # noqa: E402 (the repository is on the path only from here)
