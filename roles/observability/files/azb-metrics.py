@@ -127,11 +127,18 @@ def ruleset(cfg, out):
         metric(out, "azb_zone_pair_bytes_total", {"from": src, "to": dst}, nbytes)
 
 
-def wans(cfg, out):
+def load_json(path):
+    """A service's JSON state file, or None when it is absent or half-written."""
     try:
-        with open(cfg.get("wan_state", "/run/azblink/wan-state.json")) as fh:
-            state = json.load(fh)
+        with open(path) as fh:
+            return json.load(fh)
     except (OSError, ValueError):
+        return None
+
+
+def wans(cfg, out):
+    state = load_json(cfg.get("wan_state", "/run/azblink/wan-state.json"))
+    if state is None:
         return
     out.append("# TYPE azb_wan_up gauge")
     out.append("# TYPE azb_wan_active gauge")
@@ -187,17 +194,11 @@ def vms(out):
 
 def chains(cfg, out):
     """Each chain hop instance up or not, as the chain health service last decided."""
-    try:
-        with open(cfg.get("chain_state", "/run/azblink/chain-state.json")) as fh:
-            state = json.load(fh)
-    except (OSError, ValueError):
+    state = load_json(cfg.get("chain_state", "/run/azblink/chain-state.json"))
+    if state is None:
         return
-    where = {}
-    try:
-        with open(cfg.get("chain_health", "/etc/azblink/chain/health.json")) as fh:
-            where = dict((i["name"], i) for i in json.load(fh).get("instances", []))
-    except (OSError, ValueError):
-        pass
+    health = load_json(cfg.get("chain_health", "/etc/azblink/chain/health.json")) or {}
+    where = dict((i["name"], i) for i in health.get("instances", []))
     out.append("# TYPE azb_chain_instance_up gauge")
     out.append("# TYPE azb_chain_instance_state_seconds gauge")
     for name, st in sorted(state.get("instances", {}).items()):

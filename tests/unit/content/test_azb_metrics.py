@@ -84,3 +84,27 @@ def test_policy_and_zone_pair_counters_come_from_the_live_ruleset():
     assert 'azb_zone_pair_packets_total{from="office",to="lab"} 11' in text
     assert 'azb_zone_pair_packets_total{from="lab",to="office"}' not in text   # restricted: not in the matrix
     assert "# TYPE azb_policy_packets_total counter" in text and "azb_ruleset_info{sha256=" in text
+
+
+def test_wan_health_and_chain_hop_state_from_the_services_state_files(tmp_path):
+    wan = tmp_path / "wan.json"
+    wan.write_text(json.dumps({"active": "wan2", "updated": 0, "transitions": [{}],
+                               "wans": {"wan1": {"up": False, "fails": 3, "oks": 0},
+                                        "wan2": {"up": True, "fails": 0, "oks": 9}}}))
+    state, health = tmp_path / "chain.json", tmp_path / "health.json"
+    state.write_text(json.dumps({"instances": {"ips1": {"up": True, "since": 0}, "ips2": {"up": False}}}))
+    health.write_text(json.dumps({"instances": [{"name": "ips1", "chain": "web", "hop": "ips"}]}))
+    mod = metrics_module()
+    out = mod.Families()
+    cfg = {"wan_state": str(wan), "chain_state": str(state), "chain_health": str(health)}
+    mod.wans(cfg, out)
+    mod.chains(cfg, out)
+    text = out.text()
+    assert 'azb_wan_up{wan="wan1"} 0' in text and 'azb_wan_active{wan="wan2"} 1' in text
+    assert 'azb_wan_probe_failures{wan="wan1"} 3' in text and 'azb_wan_probe_successes{wan="wan2"} 9' in text
+    assert 'azb_chain_instance_up{chain="web",hop="ips",instance="ips1"} 1' in text
+    assert 'azb_chain_instance_up{chain="",hop="",instance="ips2"} 0' in text
+    # a service that is not there (no file) leaves its family out rather than guessing
+    out = mod.Families()
+    mod.wans({"wan_state": str(tmp_path / "absent.json")}, out)
+    assert "azb_wan" not in out.text()
