@@ -2,17 +2,19 @@
 role's pipeline (JSON events, RFC 5425 over TLS, disk-assisted queue) against rsyslog's own plain
 forwarding (the same nflog lines, RFC 3164 over plain TCP, default action queue) in the same run.
 
-Uses the `observability` Molecule scenario's appliance (lab-a20, `molecule create/prepare/converge
--s observability` unless --no-converge) and its collector namespace. Both pipelines read the same
-ulogd file, so one burst of N logged packets (UDP from the office client to a logged drop policy,
-each from its own source port) feeds both:
+Runs on its own appliance (--appliance, default lab-a21, leased for the run): starts it, plugs a lab
+and an office client in, makes a collector namespace on the management network, converges
+bench/logship_site.yml (zones with a logged drop policy, the CA, the observability pipeline; skip
+with --no-converge on an appliance converged before). Both pipelines read the same ulogd file, so one
+burst of N logged packets (UDP from the office client to the logged drop policy, each from its own
+source port) feeds both:
   throughput   events per second from the first to the last arrival at each collector
   restart      the same burst with each collector stopped for --outage s in the middle of it: events
                lost and duplicated (by source port)
-Prints a table. The plain rsyslogd on the box and the collectors are stopped by PID afterwards.
+Prints a table. The plain rsyslogd on the box and the collectors are stopped by PID afterwards; the
+clients and the collector namespace are removed (--keep leaves them and the appliance for a rerun).
 """
 import argparse
-import glob
 import os
 import re
 import subprocess
@@ -20,34 +22,45 @@ import sys
 import threading
 import time
 
-import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+from tests.lab.azblab import topology  # noqa: E402 (the repository is on the path only from here)
+
 SCENARIO = os.path.join(REPO, "molecule/observability")
 PY = os.path.join(REPO, ".venv/bin/python")
 KEY = "/var/lib/azblink-lab/ssh/id_ed25519"
 SSH = ["ssh", "-i", KEY, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
        "-o", "LogLevel=ERROR"]
-with open(os.path.join(SCENARIO, "vars.yml")) as fh:
-    VARS = yaml.safe_load(fh)
-BOX = "198.18.0.30"
-NS = "azb-a20-c-c3"
+WORK = os.path.join(REPO, "build/bench-logship")
 C1 = "10.1.0.50"
-COLLECTOR_NS = VARS["obs_collector_netns"]
-ADDR = VARS["obs_collector_address"]
-RUN = "/run/%s" % COLLECTOR_NS
 PLAIN_PORT = 10514
-ENV = dict(os.environ, OBS_NETNS=COLLECTOR_NS, OBS_ADDRESS=ADDR)
+# Set by configure() from --appliance.
+BOX = NS = COLLECTOR_NS = ADDR = RUN = None
+ENV = {}
+
+
+def configure(appliance):
+    global BOX, NS, COLLECTOR_NS, ADDR, RUN, ENV
+    index = int(appliance.rsplit("a", 1)[1])
+    BOX = topology.appliance(index).mgmt_address
+    NS = topology.client_netns(index, "c3")
+    COLLECTOR_NS = "azb-a%d-siem" % index
+    ADDR = "198.18.0.%d" % (200 + index)
+    RUN = "/run/%s" % COLLECTOR_NS
+    ENV = dict(os.environ, OBS_NETNS=COLLECTOR_NS, OBS_ADDRESS=ADDR)
+
+
 # The alternative: a second rsyslogd on the box reading the same file, forwarding as rsyslog does
 # out of the box (plain TCP, its default template, no parsing, no disk assistance).
-PLAIN_CONF = """global(workDirectory="/run/azb-bench-plain")
+PLAIN_CONF_TEXT = """global(workDirectory="/run/azb-bench-plain")
 module(load="imfile")
 input(type="imfile" file="/var/log/ulog/syslogemu.log" tag="nflog" freshStartTail="on" ruleset="fwd")
 ruleset(name="fwd") {
   if $msg contains "azb:office-lab-burst" then
     action(type="omfwd" target="%s" port="%d" protocol="tcp" action.resumeRetryCount="-1" action.resumeInterval="1")
 }
-""" % (ADDR, PLAIN_PORT)
+"""
 # Its collector: plain TCP, every message as received.
 PLAIN_COLLECTOR = """global(workDirectory="%(run)s/plain.spool")
 module(load="imtcp")
@@ -69,10 +82,36 @@ def ssh(cmd, timeout=60, check=True):
 
 
 def pki():
-    dirs = glob.glob(os.path.expanduser("~/.ansible/tmp/molecule.*.observability/pki"))
-    if not dirs:
-        sys.exit("no converged observability scenario (run without --no-converge)")
-    return dirs[0]
+    return os.path.join(WORK, "pki")
+
+
+def lab(*args):
+    return run([PY, "-m", "tests.lab.azblab", "--inventory", os.path.join(WORK, "lab-inventory.yml")] + list(args),
+               timeout=900)
+
+
+def setup(appliance, converge):
+    """The appliance (leased by this process), its two clients, the collector namespace, the converge."""
+    os.makedirs(WORK, exist_ok=True)
+    os.environ["AZB_LAB_LEASE_PID"] = str(os.getpid())
+    lab("up", "--names", appliance, "--image", "nfv")
+    for label, bridge, addr, gw in (("c1", "br1", C1 + "/24", "10.1.0.1"), ("c3", "br3", "10.3.0.50/24", "10.3.0.1")):
+        run([PY, "-m", "tests.lab.azblab", "client", "del", appliance, label], check=False)
+        lab("client", "add", appliance, label, "--bridge", bridge, "--address", addr, "--gateway", gw)
+    collector("netns-up")
+    if converge:
+        t0 = time.monotonic()
+        run([os.path.join(REPO, ".venv/bin/ansible-playbook"), "-i", os.path.join(WORK, "lab-inventory.yml"),
+             os.path.join(REPO, "bench/logship_site.yml"), "-e", "azb_pki_dir=" + pki(),
+             "-e", "bench_collector_address=" + ADDR], timeout=1800,
+            env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg")))
+        print("converged %s in %.0f s" % (appliance, time.monotonic() - t0))
+
+
+def teardown(appliance):
+    collector("netns-down")
+    for label in ("c1", "c3"):
+        run([PY, "-m", "tests.lab.azblab", "client", "del", appliance, label], check=False)
 
 
 def collector(*args):
@@ -192,17 +231,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=5000)
     ap.add_argument("--outage", type=float, default=10.0)
+    ap.add_argument("--appliance", default="lab-a21")
     ap.add_argument("--no-converge", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="leave the clients and the collector namespace")
     args = ap.parse_args()
-    if not args.no_converge:
-        for step in ("create", "prepare", "converge"):
-            run([os.path.join(REPO, ".venv/bin/molecule"), step, "-s", "observability"], timeout=1800)
+    configure(args.appliance)
+    setup(args.appliance, not args.no_converge)
     collector("stop", "siem")
     tls_start()
     plain = PlainCollector()
     plain.start()
     ssh("mkdir -p /run/azb-bench-plain && cat > /run/azb-bench-plain/plain.conf <<'EOF'\n%sEOF\n"
-        "rsyslogd -f /run/azb-bench-plain/plain.conf -i /run/azb-bench-plain/rsyslogd.pid" % PLAIN_CONF)
+        "rsyslogd -f /run/azb-bench-plain/plain.conf -i /run/azb-bench-plain/rsyslogd.pid"
+        % (PLAIN_CONF_TEXT % (ADDR, PLAIN_PORT)))
     try:
         time.sleep(2)
         produced, rows = throughput(args.events, 20000)
@@ -222,6 +263,8 @@ def main():
         ssh("kill $(cat /run/azb-bench-plain/rsyslogd.pid) 2>/dev/null; rm -rf /run/azb-bench-plain", check=False)
         plain.stop()
         collector("stop", "siem")
+        if not args.keep:
+            teardown(args.appliance)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,15 @@
 ``azb-audit``, one JSON object per record); the observability role ships it to the SIEM as an
 ``audit.change`` event.
 
-Who: the controller user comes from ``AZB_CONTROLLER_USER`` in the task's environment (a play sets
-it, e.g. ``environment: {AZB_CONTROLLER_USER: "{{ lookup('env', 'USER') }}"}``); the record always
-carries the login the controller used on the box and the controller's address (SSH_CLIENT).
-What: the module, its actions (never values of secret options: callers pass the plan's action
-lines) and the live ruleset's hash after the change.
+Every module of the collection is built on ``AuditedModule``: its ``exit_json`` writes the record
+whenever the module reports ``changed`` outside check mode, so no module can apply a change without
+one and no module carries its own copy of this code.
+
+Who: the controller user comes from ``AZB_CONTROLLER_USER`` in the task's environment (site.yml sets
+it); the record always carries the login the controller used on the box and the controller's address
+(SSH_CLIENT). What: the module, its actions (the plan's action lines, never values of secret
+options), the hash of the configuration it was given (secret options left out) and the live ruleset's
+hash after the change (stateless listing: counters do not move it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,15 +26,39 @@ import os
 import subprocess
 import syslog
 
+from ansible.module_utils.basic import AnsibleModule
+
 IDENT = "azb-audit"
 
 
 def live_ruleset_sha256():
+    """sha256 of ``nft -s list ruleset`` (stateless: counters left out), or None without nft."""
     try:
-        res = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True, timeout=30, check=False)
-    except OSError:
+        res = subprocess.run(["nft", "-s", "list", "ruleset"], capture_output=True, text=True, timeout=30,
+                             check=False)
+    except (OSError, subprocess.TimeoutExpired):
         return None
     return hashlib.sha256(res.stdout.encode()).hexdigest() if res.returncode == 0 else None
+
+
+def config_sha256(params, argument_spec):
+    """sha256 of the module's options as given, secret (no_log) options left out."""
+    secret = set(k for k, v in (argument_spec or {}).items() if isinstance(v, dict) and v.get("no_log"))
+    public = dict((k, v) for k, v in (params or {}).items() if k not in secret)
+    return hashlib.sha256(json.dumps(public, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def actions_of(result):
+    """What changed, from a module's result: its action lines, else the headers of its diff."""
+    if result.get("actions"):
+        return [str(a) for a in result["actions"]]
+    diffs = result.get("diff") or []
+    out = []
+    for d in diffs if isinstance(diffs, list) else [diffs]:
+        header = isinstance(d, dict) and (d.get("after_header") or d.get("before_header"))
+        if header:
+            out.append("changed %s" % header)
+    return out or ["changed (the module lists no actions)"]
 
 
 def build(module_name, actions, extra=None, environ=None):
@@ -57,3 +85,19 @@ def record(module_name, actions, extra=None):
     except OSError:
         pass
     return rec
+
+
+class AuditedModule(AnsibleModule):
+    """The AnsibleModule of every azb module: a result that says ``changed`` outside check mode
+    leaves an audit record before the module returns."""
+
+    def exit_json(self, **kwargs):
+        if kwargs.get("changed") and not self.check_mode:
+            name = (self._name or "azb").rsplit(".", 1)[-1]
+            if name.endswith(".py"):
+                name = name[:-3]
+            extra = {"config_sha256": config_sha256(self.params, self.argument_spec)}
+            if "state" in self.params:
+                extra["state"] = self.params["state"]
+            record(name, actions_of(kwargs), extra)
+        super(AuditedModule, self).exit_json(**kwargs)

@@ -139,6 +139,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+actions:
+  description: What the run did (or would do in check mode), one line each; also the audit record's actions.
+  returned: always
+  type: list
+  elements: str
+  sample: ["issue alice (new)", "revoke mallory", "re-issue the CRL"]
 ca:
   description: The CA certificate's subject, expiry and SHA-256 fingerprint.
   returned: always
@@ -174,7 +180,8 @@ revoked_now:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.pki import ca as pki
 from ansible_collections.azblink.nfv.plugins.module_utils.pki import model, report, store
 from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
@@ -204,7 +211,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     if not pki.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=str(pki.CRYPTOGRAPHY_IMPORT_ERROR))
     path = module.params["path"]
@@ -217,6 +224,10 @@ def main():
     for warning in plan.warnings:
         module.warn(warning)
     result = dict(changed=plan.changed, issued=dict(plan.issue), revoked_now=[n for n, _s in plan.revoke])
+    result["actions"] = ((["create the CA"] if plan.create_ca else [])
+                         + ["issue %s (%s)" % (n, why) for n, why in plan.issue]
+                         + ["revoke %s" % n for n in result["revoked_now"]]
+                         + (["re-issue the CRL"] if plan.crl else []))
     if module._diff:
         result["diff"] = report.diff(spec, state, plan, path)
     if plan.changed and not module.check_mode:

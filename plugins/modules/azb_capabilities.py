@@ -71,12 +71,12 @@ ansible_facts:
       returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.capabilities import PROBES, gather
 
 
 def main():
-    module = AnsibleModule(
+    module = AuditedModule(
         argument_spec=dict(probes=dict(type="list", elements="str", choices=sorted(PROBES))),
         supports_check_mode=True,
     )

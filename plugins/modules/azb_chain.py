@@ -168,7 +168,7 @@ gathered:
   sample: {"vnfs": {"fw1": {"active": true, "healthy": true}}, "health_service": true}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import plan as cplan
 from ansible_collections.azblink.nfv.plugins.module_utils.chain.adapter import Adapter, ChainError
@@ -177,7 +177,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.errors import Validati
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
 
     def run(argv, data=None):

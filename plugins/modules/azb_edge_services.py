@@ -159,7 +159,7 @@ rendered:
   sample: {"/etc/haproxy/haproxy.cfg": "global ...", "/etc/squid/squid.conf": "http_port 3128 ..."}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model, edge_plan, edge_status
 from ansible_collections.azblink.nfv.plugins.module_utils.services import render_haproxy, render_squid
@@ -168,7 +168,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.services.edge_spec imp
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
     ad = Adapter(lambda argv, data=None: module.run_command(argv, data=data, binary_data=True))
 

@@ -129,14 +129,14 @@ tunnel_peers:
 import datetime
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model
 from ansible_collections.azblink.nfv.plugins.module_utils.evidence import expect, facts, probe
 
 
 def main():
-    module = AnsibleModule(
+    module = AuditedModule(
         argument_spec=dict(
             zones=dict(type="list", elements="dict", required=True),
             hosts=dict(type="list", elements="dict", default=[]),

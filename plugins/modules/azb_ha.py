@@ -129,7 +129,7 @@ rendered:
   sample: {"/etc/keepalived/keepalived.conf": "global_defs ..."}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.ha import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.ha import plan as hplan
@@ -138,7 +138,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.ha.spec import argumen
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("node", "pair", "vips", "sync")),
                                         ("state", "rendered", ("node", "pair", "vips", "sync"))])
     state = module.params["state"]

@@ -138,7 +138,7 @@ rendered:
   sample: {"/etc/azblink/qos.nft": "table inet azblink_qos ..."}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import plan as qplan
@@ -147,7 +147,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.qos.spec import argume
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("links",)), ("state", "rendered", ("links",))])
     state = module.params["state"]
 

@@ -350,7 +350,7 @@ gathered:
   sample: {"ospf_neighbors": {"neighbors": {}}, "routes": {}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.routing import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.routing import plan as rplan
@@ -360,7 +360,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.routing.spec import ar
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
 
     def run(argv, data=None):

@@ -113,7 +113,7 @@ ansible_facts:
            "enabled": true, "counters": {"restarts": 0, "memory_bytes": 1040384, "cpu_ns": 5123000}}}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.services import catalog_model, catalog_plan
 from ansible_collections.azblink.nfv.plugins.module_utils.services import render_unit
@@ -137,7 +137,7 @@ def rendered(desired):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
     ad = Adapter(lambda argv, data=None: module.run_command(argv, data=data, binary_data=True))
     if state == "gathered":

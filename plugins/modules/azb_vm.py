@@ -379,13 +379,13 @@ snapshots:
   sample: [{"name": "pre-upgrade", "created": 1763862000, "state": "running"}]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.vm import model
 from ansible_collections.azblink.nfv.plugins.module_utils.vm.runner import ARGUMENT_SPEC, run
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AuditedModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
         result = run(module.params, module.run_command, module.check_mode, module._diff)
     except model.SpecError as e:

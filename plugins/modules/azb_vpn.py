@@ -232,6 +232,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+actions:
+  description: What the run did (or would do in check mode), one line each; also the audit record's actions.
+  returned: when state is present or absent
+  type: list
+  elements: str
+  sample: ["write /etc/azblink/vpn/ovpn/server.conf (changed)", "restart tunnel ovpn"]
 tunnels:
   description: Each tunnel built here, with its interface, unit, routing table, port and public key.
   returned: always
@@ -267,7 +273,7 @@ ansible_facts:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils import capabilities
 from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
 from ansible_collections.azblink.nfv.plugins.module_utils.vpn import engine, model
@@ -330,7 +336,7 @@ def summary(tunnels, pubs):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     prm = module.params
     state = prm["state"]
     paths = Paths(prm["config_dir"], prm["export_dir"], pki_dir=prm["pki_dir"])
@@ -374,13 +380,14 @@ def main():
         if state == "keys":
             created, pubs = engine.ensure_keys(tunnels, paths, system, module.check_mode)
             info, ports = summary(tunnels, pubs)
-            module.exit_json(changed=bool(created), public_keys=pubs, tunnels=info, listen_ports=ports,
+            module.exit_json(changed=bool(created), actions=["generate key %s" % k for k in created],
+                             public_keys=pubs, tunnels=info, listen_ports=ports,
                              exports=[], implementation=impl, ansible_facts={"azb_vpn_public_keys": pubs})
         created, pubs = ([], {}) if state == "absent" else engine.ensure_keys(tunnels, paths, system,
                                                                               module.check_mode)
         plan = engine.plan(tunnels, paths, system, impl, module.check_mode, remove=state == "absent")
         plan.keys_created = created
-        result = {"changed": plan.changed}
+        result = {"changed": plan.changed, "actions": _actions(plan)}
         if module._diff:
             result["diff"] = engine.diff(plan)
         if plan.changed and not module.check_mode:
@@ -395,6 +402,14 @@ def main():
                   ansible_facts={"azb_vpn_public_keys": pubs, "azb_vpn_listen_ports": ports,
                                  "azb_vpn_tunnels": info})
     module.exit_json(**result)
+
+
+def _actions(plan):
+    """One line per thing the plan does (file paths and units only: never a key or a secret)."""
+    return (["write %s (%s)" % (c.artifact.path, c.reason) for c in plan.changes]
+            + ["%s tunnel %s" % (how, name) for name, how in sorted(plan.actions.items())]
+            + ["enable %s" % u for u in plan.enable] + ["remove unit %s" % u for u in plan.stale_units]
+            + ["remove %s" % p for p in plan.stale_paths] + ["generate key %s" % k for k in plan.keys_created])
 
 
 def _export_paths(t, paths):

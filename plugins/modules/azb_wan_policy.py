@@ -186,7 +186,7 @@ rendered:
   sample: {"files": {"/etc/azblink/wan.nft": "table inet azblink_wan ..."}, "rules": [], "routes": {}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import plan as wplan
@@ -195,7 +195,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.wan.spec import argume
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("wans",)), ("state", "rendered", ("wans",))])
     state = module.params["state"]
 

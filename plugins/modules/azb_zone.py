@@ -300,8 +300,7 @@ reachability:
 
 import hashlib
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.azblink.nfv.plugins.module_utils import audit
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.evidence import reach
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, plan as zplan
@@ -312,7 +311,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.zones.spec import argu
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("zones",)), ("state", "rendered", ("zones",))])
     state = module.params["state"]
 
@@ -343,7 +342,6 @@ def main():
         p = zplan.plan(site, nft, net)
         if p.changed and not module.check_mode:
             zplan.execute(p, nft, net, module.params["confirm_timeout"])
-            audit.record("azb_zone", p.actions(), {"state": state})
         elif not module.check_mode:
             zplan.save_state(p, nft)
     except RuntimeError as exc:

@@ -1,13 +1,19 @@
-"""`make demo`'s last step: probe the converged reference site with traffic and print what held.
+"""`make demo`'s traffic table: probe the converged reference site with traffic and print what held.
 
-Clients of the lab (plugged in by `make demo` before the converge) and the lab internet send
-bounded probes through lab-aN; each line says what was tried, what was expected and what happened.
+Clients of the lab (plugged in by `make demo` before the converge), the lab internet, the lab guest
+VM and a road warrior on the internet send bounded probes through lab-aN; each line says what was
+tried, what was expected and what happened. The one fault it makes (wan1's link down) it undoes.
 """
+import os
 import subprocess
 import sys
 import time
 
-from tests.lab.azblab import topology
+from tests.lab import roadwarrior
+from tests.lab.azblab import topology, world
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VM = "10.3.0.20"          # the lab guest VM app1 in the office zone (inventories/lab)
 
 
 def in_ns(ns, argv, timeout=10):
@@ -22,6 +28,44 @@ def tcp(ns, ip, port):
 def http(ns, url):
     res = in_ns(ns, ["curl", "-s", "--max-time", "3", url])
     return res.stdout.strip() if res.returncode == 0 else ""
+
+
+def poll(fn, want, seconds):
+    """fn() until it returns want (or seconds pass); the last value."""
+    deadline = time.monotonic() + seconds
+    got = fn()
+    while got != want and time.monotonic() < deadline:
+        time.sleep(0.5)
+        got = fn()
+    return got
+
+
+def failover(app, ns):
+    """wan1's link cut at the ISP: the client's source address seen on the internet (then restored)."""
+    world.isp_link(app.isps[0], False)
+    try:
+        return poll(lambda: http(ns, "http://%s/ip" % topology.INET_WEB), app.isps[1].wan_address, 15)
+    finally:
+        world.isp_link(app.isps[0], True)
+
+
+def road_warrior(index):
+    """alice's exported OpenVPN bundle from a namespace on the internet, then a ping to the office client."""
+    bundle = os.path.join(REPO, "build/demo/vpn-export/lab-a%d/alice.ovpn" % index)
+    ns, veth = "azb-a%d-rw" % index, "rwd%d" % index
+    if not os.path.exists(bundle):
+        return "no bundle"
+    roadwarrior.netns_up(ns, "203.0.113.%d" % (240 + index), veth)
+    proc = None
+    try:
+        proc, _log, ok = roadwarrior.openvpn_session(ns, bundle)
+        if not ok:
+            return "not connected"
+        return "reached" if in_ns(ns, ["ping", "-c", "2", "-W", "2", "10.3.0.50"]).returncode == 0 else "unreached"
+    finally:
+        if proc:
+            roadwarrior.stop(proc)
+        roadwarrior.netns_down(ns, veth)
 
 
 def main(index):
@@ -44,6 +88,11 @@ def main(index):
             ("internet -> WAN tcp/80 (port forward to DMZ web)", "open",
              "open" if tcp(topology.INET_NS, wan, 80) else "closed"),
             ("internet -> WAN tcp/22 (box ssh)", "closed", "open" if tcp(topology.INET_NS, wan, 22) else "closed"),
+            ("br3 client -> VM app1 tcp/80 (same zone)", "open", "open" if tcp(c["c3"], VM, 80) else "closed"),
+            ("br1 client -> VM app1 tcp/80", "closed", "open" if tcp(c["c1"], VM, 80) else "closed"),
+            ("road warrior alice (OpenVPN, azb_ca cert) -> br3 client", "reached", road_warrior(index)),
+            ("wan1 link cut: br3 client -> internet, source seen there", app.isps[1].wan_address,
+             failover(app, c["c3"])),
         ]
     finally:
         for s in servers:

@@ -18,7 +18,7 @@ import testinfra
 
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.getcwd())
 sys.path.insert(0, REPO)
-from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
+from tests.lab import capture, roadwarrior  # noqa: E402 (the repository is on the path only from here)
 EPH = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", os.path.join(EPH, "inventory", "ansible_inventory.yml"))
 PY = os.path.join(REPO, ".venv/bin/python")
@@ -239,31 +239,8 @@ def test_limit_run_keeps_the_peer_outside_the_play_and_changes_nothing(site_a):
     assert b_key in peers
 
 
-def openvpn_session(ns, bundle, wait=20):
-    """Start openvpn in ns with the bundle; return (proc, log path, connected?)."""
-    log = "%s.%s.%d.log" % (bundle, ns, time.time() * 1000)
-    proc = subprocess.Popen(["ip", "netns", "exec", ns, "openvpn", "--config", bundle, "--dev", "azbrwtun0", "--dev-type", "tun",
-                             "--log", log, "--connect-retry-max", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + wait
-    while time.time() < deadline:
-        text = open(log).read() if os.path.exists(log) else ""
-        if "Initialization Sequence Completed" in text:
-            return proc, log, True
-        if proc.poll() is not None:
-            break
-        time.sleep(0.3)
-    return proc, log, False
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+# The OpenVPN client session and its stop: shared with the observability scenario and the demo.
+openvpn_session, stop = roadwarrior.openvpn_session, roadwarrior.stop
 
 
 def test_openvpn_bundle_reaches_site_a_and_a_revoked_certificate_is_refused(site_a, clients, rw_netns):

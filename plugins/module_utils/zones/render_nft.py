@@ -89,12 +89,15 @@ def _same_zone(s, d, zones):
     return any(s.subnet_of(n) and d.subnet_of(n) for z in zones for n in z.networks if n.version == s.version)
 
 
-def acl_elements(policies, action, plain_only=True, within=None):
+def acl_elements(policies, action, plain_only=True, within=None, comments=False):
     """Set elements of the (plain) policies with this action, per IP version (sorted, unique).
 
     With ``within`` (zones), only entries whose source and destination lie in one zone's network.
+    With ``comments``, each element names the policies it came from (the metrics read the element
+    counters per policy by it).
     """
     raw = {4: {}, 6: {}}
+    names = {4: {}, 6: {}}
     for p in policies:
         if (plain_only and not p.plain) or p.to_self or p.action != action:
             continue
@@ -108,13 +111,30 @@ def acl_elements(policies, action, plain_only=True, within=None):
                     pspan = (0, 255) if proto == "0-255" else (PROTO_NUM[proto],) * 2
                     key = (s, d, pspan, _span(port))
                     raw[s.version][key] = "%s . %s . %s . %s" % (s, d, proto, port)
+                    names[s.version].setdefault(key, set()).add(p.name)
+    if comments:
+        for v in raw:
+            for key in raw[v]:
+                raw[v][key] += ' comment "%s"' % _names_comment(names[v][key])
     return dict((v, sorted(raw[v][k] for k in _without_contained(list(raw[v])))) for v in raw)
 
 
-def _set(name, typ, elements, interval=False, indent="\t"):
+def _names_comment(names):
+    """Policy names for an element comment: nft keeps at most 128 bytes, so whole names up to that."""
+    out = ""
+    for n in sorted(names):
+        if len(out) + len(n) + 1 > 127:
+            break
+        out = (out + " " + n).strip()
+    return out
+
+
+def _set(name, typ, elements, interval=False, indent="\t", counter=False):
     lines = ["%sset %s {" % (indent, name), "%s\ttype %s" % (indent, typ)]
     if interval:
         lines.append("%s\tflags interval" % indent)
+    if counter:  # a counter per element (the metrics' per-policy packet counts)
+        lines.append("%s\tcounter" % indent)
     if elements:
         lines.append("%s\telements = { %s }" % (indent, (",\n" + indent + "\t\t     ").join(elements)))
     lines.append("%s}" % indent)
@@ -163,11 +183,14 @@ def policy_rules(p):
         # nflog group 0: ulogd (or any NFLOG reader) gets the line, also inside containers where
         # the kernel log of a non-initial network namespace is silenced.
         log = ' log prefix "azb:%s " group 0' % p.name if p.log else ""
+        # counted per policy (the metrics find the rule by its comment)
+        tail = ' comment "policy %s"' % p.name
         if p.rate_limit:
-            rules.append("%s %s%s %s" % (m, _rate(p.rate_limit), log, p.action))
-            rules.append("%s drop" % m)  # over the limit: refused, not left to the default matrix
+            rules.append("%s %s counter%s %s%s" % (m, _rate(p.rate_limit), log, p.action, tail))
+            # over the limit: refused, not left to the default matrix
+            rules.append("%s counter drop%s" % (m, tail))
         else:
-            rules.append("%s%s %s" % (m, log, p.action))
+            rules.append("%s counter%s %s%s" % (m, log, p.action, tail))
     return rules
 
 
@@ -238,7 +261,8 @@ def render_inet(site):
     wan_ifs = sorted(set(_q(i) for z in site.zones_by_role("wan") for i in z.ifnames))
     hairpin_ifs = sorted(set(_q(i) for z in site.zones_by_role("trusted") for i in z.ifnames))
     svc, ping = services(site)
-    allow, deny = acl_elements(site.policies, "accept"), acl_elements(site.policies, "drop")
+    allow = acl_elements(site.policies, "accept", comments=True)
+    deny = acl_elements(site.policies, "drop", comments=True)
     L = ["table inet %s {" % TABLE]
     L += _set("wan_if", "ifname", wan_ifs)
     L += _set("hairpin_if", "ifname", hairpin_ifs)
@@ -257,9 +281,10 @@ def render_inet(site):
                   interval=True)
         L += _set("input%d_proto" % v, addr + " . inet_proto", opened["net%d_proto" % v], interval=True)
     for v in (4, 6):
-        L += _set("acl%d_allow" % v, ACL_TYPES[v], allow[v], interval=True)
-        L += _set("acl%d_deny" % v, ACL_TYPES[v], deny[v], interval=True)
-    L += ["\tmap zone_matrix {", "\t\ttype ifname . ifname : verdict"]
+        L += _set("acl%d_allow" % v, ACL_TYPES[v], allow[v], interval=True, counter=True)
+        L += _set("acl%d_deny" % v, ACL_TYPES[v], deny[v], interval=True, counter=True)
+    # A counter per zone pair the default matrix lets through (the metrics' per-zone counts).
+    L += ["\tmap zone_matrix {", "\t\ttype ifname . ifname : verdict", "\t\tcounter"]
     matrix = zone_matrix(site)
     if matrix:
         L.append("\t\telements = { %s }" % ",\n\t\t\t     ".join(matrix))

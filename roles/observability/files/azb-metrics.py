@@ -1,4 +1,5 @@
-"""Prometheus textfile collector of azblink.nfv: zone traffic, firewall ruleset, WAN, tunnels, VMs.
+"""Prometheus textfile collector of azblink.nfv: zone traffic, nft counters per policy and zone pair,
+WAN state and health, tunnels, VMs, chain hops.
 
 Run by azb-metrics.timer; writes DIR/azb.prom atomically (node exporter's textfile collector reads
 it). Each family reads the live system; a source that is absent (no WAN service, no libvirt) is
@@ -71,46 +72,85 @@ def zones(cfg, out):
                                fh.read().strip())
 
 
-def ruleset(out):
-    """The live ruleset's hash (the same as audit records carry) and its logged-policy counters."""
-    text = run(["nft", "list", "ruleset"])
+def _elements(nft_set):
+    """(key parts, counter, comment) of each element of a set or map in nft's JSON."""
+    for entry in nft_set.get("elem", []):
+        if isinstance(entry, list):      # a map: [key, value]
+            entry = entry[0]
+        elem = entry.get("elem", {}) if isinstance(entry, dict) else {}
+        val = elem.get("val")
+        parts = val.get("concat") if isinstance(val, dict) and "concat" in val else [val]
+        if isinstance(elem.get("counter"), dict):
+            yield parts, elem["counter"], elem.get("comment", "")
+
+
+def ruleset(cfg, out):
+    """The live ruleset's hash (stateless, as audit records carry it) and the zones' nft counters:
+    per policy (its own rules, by their comment, and its elements of the ACL sets, by theirs) and
+    per zone pair the default matrix lets through."""
+    text = run(["nft", "-s", "list", "ruleset"])
     if text is None:
         return
     out.append("# TYPE azb_ruleset_info gauge")
     metric(out, "azb_ruleset_info", {"sha256": hashlib.sha256(text.encode()).hexdigest()}, 1)
-    data = run(["nft", "-j", "list", "ruleset"])
-    counters = {}
+    data = run(["nft", "-j", "list", "table", "inet", "azblink"])
+    policies, pairs = {}, {}
+
+    def add(table, key, counter):
+        p, b = table.get(key, (0, 0))
+        table[key] = (p + counter.get("packets", 0), b + counter.get("bytes", 0))
+
     for item in json.loads(data).get("nftables", []) if data else []:
-        rule = item.get("rule")
-        if not rule:
-            continue
-        policy, packets, nbytes = None, None, None
-        for expr in rule.get("expr", []):
-            if "log" in expr and str(expr["log"].get("prefix", "")).startswith("azb:"):
-                policy = expr["log"]["prefix"][4:].strip()
-            if "counter" in expr and isinstance(expr["counter"], dict):
-                packets, nbytes = expr["counter"].get("packets"), expr["counter"].get("bytes")
-        if policy and packets is not None:
-            p, b = counters.get(policy, (0, 0))
-            counters[policy] = (p + packets, b + nbytes)
-    if counters:
-        out.append("# TYPE azb_policy_packets_total counter")
-        for policy, (packets, nbytes) in sorted(counters.items()):
-            metric(out, "azb_policy_packets_total", {"policy": policy}, packets)
-            metric(out, "azb_policy_bytes_total", {"policy": policy}, nbytes)
+        rule, nft_set = item.get("rule"), item.get("set") or item.get("map")
+        if rule and str(rule.get("comment", "")).startswith("policy "):
+            for expr in rule.get("expr", []):
+                if isinstance(expr.get("counter"), dict):
+                    add(policies, rule["comment"][7:], expr["counter"])
+        elif nft_set and nft_set.get("name", "").startswith("acl"):
+            for _parts, counter, comment in _elements(nft_set):
+                for name in comment.split():
+                    add(policies, name, counter)
+        elif nft_set and nft_set.get("name") == "zone_matrix":
+            zone_of = dict((i, z["name"]) for z in cfg.get("zones", []) for i in z["interfaces"])
+            for parts, counter, _comment in _elements(nft_set):
+                if len(parts) == 2:
+                    add(pairs, (zone_of.get(parts[0], parts[0]), zone_of.get(parts[1], parts[1])), counter)
+    out.append("# TYPE azb_policy_packets_total counter")
+    out.append("# TYPE azb_policy_bytes_total counter")
+    for policy, (packets, nbytes) in sorted(policies.items()):
+        metric(out, "azb_policy_packets_total", {"policy": policy}, packets)
+        metric(out, "azb_policy_bytes_total", {"policy": policy}, nbytes)
+    out.append("# TYPE azb_zone_pair_packets_total counter")
+    out.append("# TYPE azb_zone_pair_bytes_total counter")
+    for (src, dst), (packets, nbytes) in sorted(pairs.items()):
+        metric(out, "azb_zone_pair_packets_total", {"from": src, "to": dst}, packets)
+        metric(out, "azb_zone_pair_bytes_total", {"from": src, "to": dst}, nbytes)
+
+
+def load_json(path):
+    """A service's JSON state file, or None when it is absent or half-written."""
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
 
 
 def wans(cfg, out):
-    try:
-        with open(cfg.get("wan_state", "/run/azblink/wan-state.json")) as fh:
-            state = json.load(fh)
-    except (OSError, ValueError):
+    state = load_json(cfg.get("wan_state", "/run/azblink/wan-state.json"))
+    if state is None:
         return
     out.append("# TYPE azb_wan_up gauge")
     out.append("# TYPE azb_wan_active gauge")
     for name, w in sorted(state.get("wans", {}).items()):
         metric(out, "azb_wan_up", {"wan": name}, 1 if w.get("up") else 0)
         metric(out, "azb_wan_active", {"wan": name}, 1 if state.get("active") == name else 0)
+    out.append("# TYPE azb_wan_probe_failures gauge")
+    out.append("# TYPE azb_wan_probe_successes gauge")
+    for name, w in sorted(state.get("wans", {}).items()):
+        # consecutive failed / answered probe rounds: the health the up/down decision is made of
+        metric(out, "azb_wan_probe_failures", {"wan": name}, w.get("fails", 0))
+        metric(out, "azb_wan_probe_successes", {"wan": name}, w.get("oks", 0))
     out.append("# TYPE azb_wan_transitions_recorded gauge")
     metric(out, "azb_wan_transitions_recorded", {}, len(state.get("transitions", [])))
     out.append("# TYPE azb_wan_state_age_seconds gauge")
@@ -152,11 +192,28 @@ def vms(out):
         metric(out, "azb_vm_running", {"vm": name}, 1 if name in running else 0)
 
 
+def chains(cfg, out):
+    """Each chain hop instance up or not, as the chain health service last decided."""
+    state = load_json(cfg.get("chain_state", "/run/azblink/chain-state.json"))
+    if state is None:
+        return
+    health = load_json(cfg.get("chain_health", "/etc/azblink/chain/health.json")) or {}
+    where = dict((i["name"], i) for i in health.get("instances", []))
+    out.append("# TYPE azb_chain_instance_up gauge")
+    out.append("# TYPE azb_chain_instance_state_seconds gauge")
+    for name, st in sorted(state.get("instances", {}).items()):
+        labels = {"instance": name, "chain": where.get(name, {}).get("chain", ""),
+                  "hop": where.get(name, {}).get("hop", "")}
+        metric(out, "azb_chain_instance_up", labels, 1 if st.get("up") else 0)
+        metric(out, "azb_chain_instance_state_seconds", labels, round(time.time() - st.get("since", time.time()), 1))
+
+
 def main():
     with open(sys.argv[1]) as fh:
         cfg = json.load(fh)
     out = Families()
-    for family in (lambda o: zones(cfg, o), ruleset, lambda o: wans(cfg, o), tunnels, vms):
+    for family in (lambda o: zones(cfg, o), lambda o: ruleset(cfg, o), lambda o: wans(cfg, o), tunnels, vms,
+                   lambda o: chains(cfg, o)):
         family(out)
     out.append("# TYPE azb_metrics_generated_seconds gauge")
     metric(out, "azb_metrics_generated_seconds", {}, round(time.time(), 1))

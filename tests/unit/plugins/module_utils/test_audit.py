@@ -13,3 +13,56 @@ def test_who_comes_from_the_environment():
 def test_missing_sources_are_null_not_guessed():
     rec = audit.build("azb_zone", [], environ={})
     assert rec["controller_user"] is None and rec["remote_user"] is None and rec["controller_address"] is None
+
+
+# -- every module is built on AuditedModule: an applied change always leaves a record ----------
+
+import glob  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+from ansible.module_utils.testing import patch_module_args  # noqa: E402
+
+MODULES = os.path.join(os.path.dirname(__file__), "../../../../plugins/modules")
+
+
+def test_every_module_of_the_collection_is_an_audited_module():
+    paths = sorted(glob.glob(os.path.join(MODULES, "azb_*.py")))
+    assert len(paths) >= 13
+    for path in paths:
+        text = open(path).read()
+        assert "AuditedModule(" in text and not re.search(r"\bAnsibleModule\(", text), path
+
+
+def _exit(check_mode, **result):
+    """An AuditedModule as azb_wan_policy, given a secret option, exits with RESULT."""
+    args = dict(name="x", secret="s3cret", _ansible_check_mode=check_mode,
+                _ansible_module_name="azblink.nfv.azb_wan_policy")
+    with patch_module_args(args):
+        module = audit.AuditedModule(argument_spec={"name": {"type": "str"},
+                                                    "secret": {"type": "str", "no_log": True}},
+                                     supports_check_mode=True)
+        with pytest.raises(SystemExit):
+            module.exit_json(**result)
+
+
+@pytest.mark.parametrize("check_mode,changed,records", [(False, True, 1), (True, True, 0), (False, False, 0)])
+def test_exit_records_an_applied_change_only(monkeypatch, capsys, check_mode, changed, records):
+    written = []
+    monkeypatch.setattr(audit, "record", lambda name, actions, extra=None: written.append((name, actions, extra)))
+    _exit(check_mode, changed=changed, actions=["switch wan1 weight 2"])
+    capsys.readouterr()
+    assert len(written) == records
+    if records:
+        name, actions, extra = written[0]
+        assert name == "azb_wan_policy" and actions == ["switch wan1 weight 2"]
+        # the configuration's hash leaves the secret option out: changing it does not move the hash
+        assert extra["config_sha256"] == audit.config_sha256({"name": "x", "secret": "other"},
+                                                             {"secret": {"no_log": True}})
+
+
+def test_what_changed_falls_back_to_the_diff_headers():
+    assert audit.actions_of({"actions": ["a"]}) == ["a"]
+    assert audit.actions_of({"diff": [{"before_header": "/etc/x", "after_header": "/etc/x"}]}) == ["changed /etc/x"]
+    assert audit.actions_of({}) == ["changed (the module lists no actions)"]

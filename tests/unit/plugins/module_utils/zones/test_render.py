@@ -61,7 +61,8 @@ def test_logged_and_rate_limited_policies_get_their_own_rules():
     fwd = chain(render_nft.render(site(policies=policies)), "forward")
     limited = [r for r in fwd if "limit rate 10/second burst 5 packets" in r]
     assert limited and 'log prefix "azb:web-db " group 0' in limited[0]
-    assert any(r.endswith("tcp th dport { 5432 } drop") for r in fwd), "over-limit packets must be dropped"
+    assert any(r.endswith('tcp th dport { 5432 } counter drop comment "policy web-db"') for r in fwd), \
+        "over-limit packets must be dropped (and counted as the policy's)"
 
 
 def test_port_forward_dnat_and_hairpin():
@@ -107,7 +108,8 @@ def test_a_tunnel_zone_without_address_and_its_port_on_the_box():
     s = site(zones=zones, policies=policies)
     text = render_nft.render(s)
     assert '"wgs2s" . "br0" : accept' in render_nft.zone_matrix(s)
-    assert "ip saddr { 0.0.0.0/0 } meta l4proto udp th dport { 51820-51821 } accept" in chain(text, "input")
+    assert ('ip saddr { 0.0.0.0/0 } meta l4proto udp th dport { 51820-51821 } counter accept comment "policy vpn-in"'
+            in chain(text, "input"))
     assert not [f for f in render_networkd.render(s) if "wgs2s" in f]
     nft_scratch.load(text)
 
