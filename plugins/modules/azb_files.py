@@ -90,12 +90,12 @@ changes:
   sample: {"/etc/sysctl.d/60-azblink.conf": ["content"]}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.azblink.nfv.plugins.module_utils import files
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
 
 def main():
-    module = AnsibleModule(
+    module = AuditedModule(
         argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=dict(
             path=dict(type="path", required=True),
             state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
