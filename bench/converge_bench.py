@@ -2,7 +2,7 @@
 
 On two lab appliances of its own (default lab-a31 as ACME's HQ, lab-a9 as a branch) it converges
 playbooks/site.yml from inventories/example's group_vars with the box facts mapped onto the lab the
-way the `site` Molecule scenario maps them (molecule/site/host_vars: the HQ's and the branch's file,
+way the `site` Molecule scenario maps them (extensions/molecule/site/host_vars: the HQ's and the branch's file,
 with each box's WAN links taken from the lab), then, in the same run and on the same appliances:
 
   floor: ping      a bare play of one `ping` task (no facts): one round trip per box
@@ -40,7 +40,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv/bin/python")
 PLAYBOOK = os.path.join(REPO, ".venv/bin/ansible-playbook")
-SITE_VARS = os.path.join(REPO, "molecule/site/host_vars")
+SITE_VARS = os.path.join(REPO, "extensions/molecule/site/host_vars")
 # Actions that never reach the box (they cost controller time, no round trip).
 CONTROLLER_ONLY = ("set_fact", "debug", "assert", "fail", "meta", "include_tasks", "include_role",
                    "import_tasks", "include_vars", "validate_argument_spec")
@@ -127,7 +127,7 @@ class Bench(object):
            cwd=REPO, timeout=300, check=False)
 
     def write_inventory(self):
-        """The site scenario's mapping: the example's group_vars, molecule/site's host_vars (HQ, branch)
+        """The site scenario's mapping: the example's group_vars, extensions/molecule/site's host_vars (HQ, branch)
         with each box's WAN links from the lab."""
         with open(self.lab_inventory) as f:
             lab = yaml.safe_load(f)["all"]["children"]["azb_lab"]["hosts"]

@@ -20,7 +20,7 @@ import tempfile
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "molecule", "ha", "tests"))
+sys.path.insert(0, os.path.join(REPO, "extensions", "molecule", "ha", "tests"))
 
 import pair  # noqa: E402  (the scenario's pair and traffic helpers)
 

@@ -27,7 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 from tests.lab.azblab import topology  # noqa: E402 (the repository is on the path only from here)
 
-SCENARIO = os.path.join(REPO, "molecule/observability")
+SCENARIO = os.path.join(REPO, "extensions/molecule/observability")
 PY = os.path.join(REPO, ".venv/bin/python")
 KEY = "/var/lib/azblink-lab/ssh/id_ed25519"
 SSH = ["ssh", "-i", KEY, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",

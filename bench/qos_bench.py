@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "molecule", "qos", "tests"))
+sys.path.insert(0, os.path.join(REPO, "extensions", "molecule", "qos", "tests"))
 
 import flows  # noqa: E402  (the scenario's traffic helpers)
 

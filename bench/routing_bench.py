@@ -41,7 +41,7 @@ from tests.lab.azblab import topology as lab_topology
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv", "bin", "python")
 BIN = os.path.join(REPO, ".venv", "bin")
-SCEN = os.path.join(REPO, "molecule", "routing")
+SCEN = os.path.join(REPO, "extensions", "molecule", "routing")
 APPS = ["lab-a17", "lab-a18", "lab-a19"]
 KEY = "/var/lib/azblink-lab/ssh/id_ed25519"
 CLIENT = {"lab-a17": ("azb-a17-c-c3", "10.17.3.50"), "lab-a18": ("azb-a18-c-c3", "10.18.3.50"),

@@ -22,7 +22,7 @@ import yaml
 def platforms(scenario):
     """The appliances a scenario runs on: its molecule.yml platforms, or for a pytest scenario
     (tests/integration/test_NAME.py) the APPLIANCES list at the top of the file."""
-    mol = os.path.join("molecule", scenario, "molecule.yml")
+    mol = scenario_file(scenario)
     if os.path.exists(mol):
         with open(mol) as fh:
             return {p["name"] for p in yaml.safe_load(fh).get("platforms", [])}
@@ -30,12 +30,18 @@ def platforms(scenario):
         return set(ast.literal_eval(re.search(r"^APPLIANCES = (\[.*?\])", fh.read(), re.M).group(1)))
 
 
+def scenario_file(scenario):
+    """A Molecule scenario of the collection: extensions/molecule/NAME/molecule.yml (where Molecule
+    looks for a collection's scenarios)."""
+    return os.path.join("extensions", "molecule", scenario, "molecule.yml")
+
+
 def pytest_file(scenario):
     return os.path.join("tests", "integration", "test_%s.py" % scenario)
 
 
 def command(scenario, args):
-    if os.path.exists(os.path.join("molecule", scenario, "molecule.yml")):
+    if os.path.exists(scenario_file(scenario)):
         return [args.molecule, "test", "-s", scenario]
     return [os.path.join(os.path.dirname(args.molecule), "pytest"), "-v", "-p", "no:cacheprovider",
             "--junitxml=%s" % os.path.join(os.path.abspath(args.reports), "molecule-%s.xml" % scenario),

@@ -1,0 +1,131 @@
+"""The HA scenario's pair and traffic, shared by its tests and bench/ha_bench.py: who is master,
+pulling a node's power, the gateway's silence seen by a client, a server-driven TCP session, which
+cable new connections leave by."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import testinfra
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../../..")))
+sys.path.insert(0, REPO)
+from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
+with open(os.path.join(HERE, "..", "vars.yml")) as fh:
+    VARS = yaml.safe_load(fh)
+PAIR = VARS["azb_ha"]["pair"]
+GW = VARS["azb_ha"]["vips"][0]["address"].split("/")[0]
+WAN_VIP = VARS["azb_ha"]["vips"][1]["address"].split("/")[0]
+CLIENT = "azb-seg-%s-c-%s" % (VARS["ha_client"]["segment"], VARS["ha_client"]["label"])
+WAN_SEG = "azb-seg-hawan"
+SRV_NS = VARS["ha_server_netns"]
+SRV = VARS["ha_server_address"]
+TICK_PORT = 7070
+WEB = "203.0.113.10"
+PY = os.path.join(REPO, ".venv/bin/python")
+TICKER = os.path.join(HERE, "ticker.py")
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE")
+
+
+def node(name):
+    """The node over Molecule's inventory, or (benchmarks) over SSH with the lab's key."""
+    if INVENTORY:
+        return testinfra.get_host("ansible://%s" % name, ansible_inventory=INVENTORY)
+    from tests.lab.azblab import system, topology
+    app = topology.appliance(int(idx(name)))
+    return testinfra.get_host("ssh://root@%s" % app.mgmt_address,
+                              ssh_identity_file=os.path.join(system.STATE_DIR, "ssh", "id_ed25519"),
+                              ssh_extra_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
+
+
+def idx(name):
+    return name.rsplit("a", 1)[1]
+
+
+def in_ns(ns, argv, timeout=30):
+    return subprocess.run(["ip", "netns", "exec", ns] + argv, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def lab(*args, timeout=180):
+    subprocess.run([PY, "-m", "tests.lab.azblab"] + list(args), cwd=REPO, check=True, capture_output=True,
+                   timeout=timeout)
+
+
+def wait_for(pred, seconds, step=0.2):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def ha_state(name):
+    res = node(name).run("cat /run/azblink/ha-state")
+    return res.stdout.split()[0] if res.rc == 0 and res.stdout.strip() else None
+
+
+def master():
+    states = dict((n, ha_state(n)) for n in PAIR)
+    masters = [n for n, s in states.items() if s == "MASTER"]
+    assert len(masters) == 1, states
+    return masters[0]
+
+
+def syn_seen_on_cable(name, send):
+    """A new connection's SYN, from the shared WAN address, on this node's cable to the WAN segment."""
+    match = "tcp[tcpflags] & tcp-syn != 0 and src host %s and dst host %s" % (WAN_VIP, WEB)
+    cap = capture.start(WAN_SEG, "m-a%s" % idx(name), match, 10, 1)
+    seen_by_server = send()
+    return seen_by_server, len(capture.packets(cap, timeout=20)) == 1
+
+
+def curl_ip():
+    return in_ns(CLIENT, ["curl", "-s", "-m", "3", "http://%s/ip" % WEB]).stdout.strip()
+
+
+def outage(ping_out):
+    """The longest time between two replies of the gateway (ping -D timestamps), in seconds."""
+    stamps = [float(t) for t in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", ping_out, re.M)]
+    return max(b - a for a, b in zip(stamps, stamps[1:])) if len(stamps) > 1 else None
+
+
+def takeover():
+    old = master()
+    new = [n for n in PAIR if n != old][0]
+    session = subprocess.Popen(["ip", "netns", "exec", CLIENT, sys.executable, TICKER, "listen", SRV, str(TICK_PORT),
+                                "--seconds", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pinger = subprocess.Popen(["ip", "netns", "exec", CLIENT, "ping", "-D", "-n", "-i", "0.05", "-W", "1", "-w", "20",
+                               GW], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    time.sleep(2.0)  # the session is established and synced, the pinger has a baseline
+    lab("halt", "--hard", old)
+    assert wait_for(lambda: ha_state(new) == "MASTER", 15, 0.2), "%s did not take over" % new
+    time.sleep(1.0)  # replies from the new master after the gap
+    pinger.terminate()
+    out, _err = pinger.communicate(timeout=10)
+    silence = outage(out)
+    tick, err = session.communicate(timeout=30)
+    tick = json.loads(tick) if tick.strip() else {"error": err}
+    seen, on_cable = syn_seen_on_cable(new, curl_ip)
+    return old, new, silence, tick, (seen, on_cable)
+
+
+def boot_back_as_backup(old, new):
+    lab("restart", old)
+    assert wait_for(lambda: ha_state(old) == "BACKUP", 90, 1), "%s did not come back as backup" % old
+    time.sleep(3.0)  # several adverts: a preempting node would have taken the addresses by now
+    assert ha_state(new) == "MASTER", "the returning node took the gateway back (preemption is off)"
+    seen, on_cable = syn_seen_on_cable(new, curl_ip)
+    assert seen == WAN_VIP and on_cable, "after %s returned, traffic must stay on %s (the server saw %r, SYN on %s's " \
+        "cable: %s)" % (old, new, seen, new, on_cable)
+
+
+def start_ticker_server(seconds=900):
+    """Our server's TCP ticker (stop it by PID)."""
+    return subprocess.Popen(["ip", "netns", "exec", SRV_NS, sys.executable, TICKER, "serve", SRV, str(TICK_PORT),
+                             "--seconds", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
