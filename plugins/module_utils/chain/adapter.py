@@ -11,31 +11,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import model as m
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import render
-from ansible_collections.azblink.nfv.plugins.module_utils.common.adapter import NftTable
-from ansible_collections.azblink.nfv.plugins.module_utils.wan.adapter import rule_key
+from ansible_collections.azblink.nfv.plugins.module_utils.wan.adapter import RuleTable
 
 
 class ChainError(RuntimeError):
     pass
 
 
-class Adapter(NftTable):
+class Adapter(RuleTable):
     error = ChainError
     nft_table = render.TABLE
-
-    def __init__(self, run, nft="nft"):
-        super(Adapter, self).__init__(run)
-        self.nft = nft
-
-    # -- rules -----------------------------------------------------------------------------------
-    def rules(self):
-        out = self.run_ok(["ip", "-j", "-4", "rule", "show"])
-        return sorted(rule_key(r) for r in json.loads(out or "[]") if int(r.get("priority", 0)) == m.RULE_PREF)
-
-    def batch(self, lines):
-        if lines:
-            self.run_ok(["ip", "-force", "-batch", "-"], data="\n".join(lines) + "\n", what="ip -batch (rules, routes)")
+    rule_prefs = (m.RULE_PREF, m.RULE_PREF)
+    batch_force = True

@@ -84,9 +84,12 @@ class Commands(Files):
 class NftTable(Commands):
     """Commands of an adapter that owns one nft table: ``nft_family`` and ``nft_table`` name it,
     ``nft`` is the binary."""
-    nft = "nft"
     nft_family = "inet"
     nft_table = None
+
+    def __init__(self, run, nft="nft"):
+        super(NftTable, self).__init__(run)
+        self.nft = nft
 
     def nft_live(self):
         """The table as nft prints it; empty when it is not loaded."""

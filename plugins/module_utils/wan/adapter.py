@@ -58,26 +58,30 @@ def route_key(r):
     return " ".join(parts)
 
 
-class Adapter(NftTable):
-    error = WanError
-    nft_table = render.TABLE
+class RuleTable(NftTable):
+    """An nft table and the ip rules of a preference range (``rule_prefs``, inclusive) that go with
+    it: azb_wan_policy's, and azb_chain's before them."""
+    rule_prefs = (0, 0)
+    batch_force = False  # -force: the rest of the batch still runs past a line that fails
 
-    def __init__(self, run, nft="nft"):
-        super(Adapter, self).__init__(run)
-        self.nft = nft
-
-    # -- rules and routes ----------------------------------------------------------------------------
     def rules(self):
         out = self.run_ok(["ip", "-j", "-4", "rule", "show"])
-        return sorted(rule_key(r) for r in json.loads(out or "[]")
-                      if m.RULE_PREF_MIN <= int(r.get("priority", 0)) <= m.RULE_PREF_MAX)
+        lo, hi = self.rule_prefs
+        return sorted(rule_key(r) for r in json.loads(out or "[]") if lo <= int(r.get("priority", 0)) <= hi)
+
+    def batch(self, lines):
+        if lines:
+            argv = ["ip", "-force", "-batch", "-"] if self.batch_force else ["ip", "-batch", "-"]
+            self.run_ok(argv, data="\n".join(lines) + "\n", what="ip -batch (rules, routes)")
+
+
+class Adapter(RuleTable):
+    error = WanError
+    nft_table = render.TABLE
+    rule_prefs = (m.RULE_PREF_MIN, m.RULE_PREF_MAX)
 
     def routes(self, table):
         rc, out, _err = self.run(["ip", "-j", "-4", "route", "show", "table", str(table)])
         if rc != 0:  # "FIB table does not exist": empty
             return []
         return sorted(route_key(r) for r in json.loads(out or "[]"))
-
-    def batch(self, lines):
-        if lines:
-            self.run_ok(["ip", "-batch", "-"], data="\n".join(lines) + "\n", what="ip -batch (rules, routes)")
