@@ -150,5 +150,6 @@ def main():
                     lambda p: catalog_plan.execute(p, ad, ad.healthy),
                     lambda: {"ansible_facts": {"azb_services_status": catalog_plan.gather(ad, ad.healthy)}})
 
+
 if __name__ == "__main__":
     main()

@@ -243,7 +243,7 @@ def execute(p, ad, probe):
             os.rename(tmp, root)
         if s.install:
             ad.run_ok(["apt-get", "install", "-y", "--no-install-recommends", "--allow-downgrades", s.install],
-                    what="apt-get install %s" % s.install)
+                      what="apt-get install %s" % s.install)
         for path, content in sorted(s.write.items()):
             ad.write(path, content, 0o644)
     if reload_needed:

@@ -16,6 +16,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.common import nft
 from ansible_collections.azblink.nfv.plugins.module_utils.common.plan import FilePlan
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import render
 
+
 def strip_dynamic(listing):
     """A listing without the elements of the maps the health service owns, nor counters."""
     return nft.strip_dynamic(listing, lambda name: name in render.DYNAMIC_MAPS)
