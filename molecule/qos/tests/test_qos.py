@@ -9,7 +9,6 @@ the same load without the QoS configuration shows the damage.
 """
 import subprocess
 import sys
-import time
 
 import pytest
 
