@@ -116,7 +116,7 @@ def _balancer(b, i, znets):
         cert = f.name(cert, path + ".certificate")
     balance = f.one_of(f.get(b, "balance", "roundrobin"), BALANCE, path + ".balance")
     source = f.one_of(f.get(b, "client_source", "forwarded" if mode == "http" else "none"),
-                     CLIENT_SOURCE, path + ".client_source")
+                      CLIENT_SOURCE, path + ".client_source")
     if source == "forwarded" and mode != "http":
         raise ValidationError(path + ".client_source", "'forwarded' (X-Forwarded-For) needs mode http;"
                               " use 'proxy' (PROXY protocol) for tcp")
