@@ -26,10 +26,8 @@ import subprocess
 import tempfile
 import time
 
-import yaml
+from bench.lablib import REPO, converge, host_ssh, lab, lab_host, p95, sh
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PY = os.path.join(REPO, ".venv", "bin", "python")
 SERVER = "203.0.113.10"
 INET_NS = "azb-inet"
 # path name -> (destination port, hops as lists of VNF names)
@@ -54,17 +52,6 @@ while time.time() < start + 12:
         break
     time.sleep(0.02)
 """
-
-
-def sh(argv, check=True, data=None, timeout=600):
-    res = subprocess.run(argv, capture_output=True, text=True, input=data, timeout=timeout, check=False)
-    if check and res.returncode != 0:
-        raise SystemExit("failed: %s\n%s%s" % (" ".join(argv), res.stdout[-2000:], res.stderr[-2000:]))
-    return res
-
-
-def lab(*args, check=True):
-    return sh([PY, "-m", "tests.lab.azblab"] + list(args), check=check)
 
 
 def site_vars(wans):
@@ -104,16 +91,12 @@ class Bench(object):
     def __init__(self, app, inventory):
         self.app = app
         self.k = app.rsplit("a", 1)[1]
-        with open(inventory) as fh:
-            self.host = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][app]
+        self.host = lab_host(inventory, app)
         self.client = "azb-a%s-c-bc3" % self.k
         self.servers = []
 
     def ssh(self, cmd):
-        h = self.host
-        return sh(["ssh", "-i", h["ansible_ssh_private_key_file"], "-o", "StrictHostKeyChecking=no",
-                   "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                   "%s@%s" % (h["ansible_user"], h["ansible_host"]), cmd], check=False, timeout=60).stdout
+        return host_ssh(self.host, cmd, 60)
 
     def state(self):
         return json.loads(self.ssh("cat /run/azblink/chain-state.json") or "{}")
@@ -187,11 +170,6 @@ class Bench(object):
         return took, service
 
 
-def p95(values):
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--appliance", default="lab-a14")
@@ -207,23 +185,9 @@ def main():
     lab("client", "add", args.appliance, "bc3", "--bridge", "br3", "--address", "10.3.0.50/24", "--gateway",
         "10.3.0.1", check=False)
     if not args.skip_converge:
-        with open(inventory) as fh:
-            wans = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][args.appliance]["azb_lab_wans"]
-        varsfile = os.path.join(tempfile.gettempdir(), "azb-chain-bench-vars.json")
-        with open(varsfile, "w") as fh:
-            json.dump(site_vars(wans), fh)
-        play = os.path.join(tempfile.gettempdir(), "azb-chain-bench-play.yml")
-        with open(play, "w") as fh:
-            fh.write("- hosts: %s\n  become: true\n  gather_facts: true\n  roles: [azblink.nfv.hypervisor, "
-                     "azblink.nfv.zones, azblink.nfv.wan, azblink.nfv.chains]\n" % args.appliance)
-        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-        env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(REPO, "build", "collections"))
-        t = time.monotonic()
-        res = subprocess.run([os.path.join(REPO, ".venv/bin/ansible-playbook"), "-i", inventory, "-e", "@" + varsfile,
-                              play], env=env, capture_output=True, text=True, timeout=1200, check=False)
-        if res.returncode != 0:
-            raise SystemExit("converge failed:\n" + res.stdout[-3000:])
-        print("converged %s in %.0f s" % (args.appliance, time.monotonic() - t))
+        converge(inventory, args.appliance, "chain", ["azblink.nfv.hypervisor", "azblink.nfv.zones", "azblink.nfv.wan",
+                                                      "azblink.nfv.chains"],
+                 site_vars(b.host["azb_lab_wans"]), 1200, collections=True)
     b.start_servers()
     try:
         deadline = time.monotonic() + 90

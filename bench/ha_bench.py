@@ -13,13 +13,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
 import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench import lablib
+from bench.lablib import REPO, p95
+
 sys.path.insert(0, os.path.join(REPO, "extensions", "molecule", "ha", "tests"))
 
 import pair  # noqa: E402  (the scenario's pair and traffic helpers)
@@ -28,9 +29,7 @@ SETTINGS = [("azb_ha (VRRPv3, 250 ms adverts)", 250), ("keepalived defaults (1 s
 
 
 def molecule(step, *extra):
-    subprocess.run([os.path.join(REPO, ".venv", "bin", "molecule"), step, "-s", "ha"] + (["--"] + list(extra)
-                                                                                         if extra else []),
-                   cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    lablib.molecule("ha", step, *extra)
 
 
 def converge(advert_ms):
@@ -41,11 +40,6 @@ def converge(advert_ms):
         molecule("converge", "-e", "@" + fh.name)
     finally:
         os.unlink(fh.name)
-
-
-def p95(values):
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
 
 
 def main():

@@ -17,7 +17,9 @@ import statistics
 import subprocess
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench import lablib
+from bench.lablib import REPO
+
 sys.path.insert(0, os.path.join(REPO, "extensions", "molecule", "qos", "tests"))
 
 import flows  # noqa: E402  (the scenario's traffic helpers)
@@ -27,8 +29,7 @@ TBF = "tc qdisc replace dev wan1 root tbf rate 20mbit burst 32kbit latency 50ms"
 
 def molecule(*steps):
     for step in steps:
-        subprocess.run([os.path.join(REPO, ".venv", "bin", "molecule"), step, "-s", "qos"], cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL)
+        lablib.molecule("qos", step)
 
 
 def box(cmd):

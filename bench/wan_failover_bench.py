@@ -21,15 +21,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-import yaml
+from bench.lablib import REPO, converge, host_ssh, lab, lab_host, p95, sh
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PY = os.path.join(REPO, ".venv", "bin", "python")
 ECHO = "http://203.0.113.10/ip"
 BLACKHOLE = """table inet azb_bench_fault {
   chain fwd_drop { type filter hook forward priority -10; iifname "cust0" drop; oifname "cust0" drop; }
@@ -37,17 +34,6 @@ BLACKHOLE = """table inet azb_bench_fault {
 }
 """
 PUBLISHED = [("mwan3 (OpenWrt) defaults", 50.0), ("pfSense dpinger defaults", 14.0)]
-
-
-def sh(argv, check=True, data=None, timeout=600):
-    res = subprocess.run(argv, capture_output=True, text=True, input=data, timeout=timeout, check=False)
-    if check and res.returncode != 0:
-        raise SystemExit("failed: %s\n%s%s" % (" ".join(argv), res.stdout[-2000:], res.stderr[-2000:]))
-    return res
-
-
-def lab(*args, check=True):
-    return sh([PY, "-m", "tests.lab.azblab"] + list(args), check=check)
 
 
 def site_vars(k, wans):
@@ -78,19 +64,14 @@ class Bench(object):
         self.app = app
         self.k = app.rsplit("a", 1)[1]
         self.inventory = inventory
-        with open(inventory) as fh:
-            inv = yaml.safe_load(fh)
-        self.host = inv["all"]["children"]["azb_lab"]["hosts"][app]
+        self.host = lab_host(inventory, app)
         self.wan1 = self.host["azb_lab_wans"][0]["address"].split("/")[0]
         self.wan2 = self.host["azb_lab_wans"][1]["address"].split("/")[0]
         self.client = "azb-a%s-c-bc3" % self.k
         self.isp1 = "azb-a%s-isp1" % self.k
 
     def ssh(self, cmd):
-        h = self.host
-        return sh(["ssh", "-i", h["ansible_ssh_private_key_file"], "-o", "StrictHostKeyChecking=no",
-                   "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                   "%s@%s" % (h["ansible_user"], h["ansible_host"]), cmd], check=False, timeout=30).stdout
+        return host_ssh(self.host, cmd, 30)
 
     def state(self):
         return json.loads(self.ssh("cat /run/azblink/wan-state.json") or "{}")
@@ -143,11 +124,6 @@ class Bench(object):
         return len(self.state().get("transitions", [])[before:])
 
 
-def p95(values):
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--appliance", default="lab-a4")
@@ -163,22 +139,8 @@ def main():
     b = Bench(args.appliance, inventory)
     lab("client", "add", args.appliance, "bc3", "--bridge", "br3", "--address", "10.3.0.50/24", "--gateway", "10.3.0.1")
     if not args.skip_converge:
-        with open(inventory) as fh:
-            wans = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][args.appliance]["azb_lab_wans"]
-        varsfile = os.path.join(tempfile.gettempdir(), "azb-wan-bench-vars.json")
-        with open(varsfile, "w") as fh:
-            json.dump(site_vars(b.k, wans), fh)
-        play = os.path.join(tempfile.gettempdir(), "azb-wan-bench-play.yml")
-        with open(play, "w") as fh:
-            fh.write("- hosts: %s\n  become: true\n  gather_facts: true\n  roles: [azblink.nfv.hypervisor, "
-                     "azblink.nfv.zones, azblink.nfv.wan]\n" % args.appliance)
-        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-        t = time.monotonic()
-        res = subprocess.run([os.path.join(REPO, ".venv/bin/ansible-playbook"), "-i", inventory, "-e", "@" + varsfile,
-                              play], env=env, capture_output=True, text=True, timeout=900, check=False)
-        if res.returncode != 0:
-            raise SystemExit("converge failed:\n" + res.stdout[-3000:])
-        print("converged %s in %.0f s" % (args.appliance, time.monotonic() - t))
+        converge(inventory, args.appliance, "wan", ["azblink.nfv.hypervisor", "azblink.nfv.zones", "azblink.nfv.wan"],
+                 site_vars(b.k, b.host["azb_lab_wans"]), 900)
     if args.flaps_only:
         print("flaps under 25%% bursty loss, %d s: %d" % (args.flap_seconds, b.flaps(args.flap_seconds)))
         return 0

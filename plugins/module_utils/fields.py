@@ -116,3 +116,35 @@ def integer(value, path, lo, hi):
     if not lo <= n <= hi:
         raise ValidationError(path, "%d is out of range %d-%d" % (n, lo, hi))
     return n
+
+
+def one_of(value, choices, path):
+    if value not in choices:
+        raise ValidationError(path, "%r is not one of %s" % (value, ", ".join(choices)))
+    return value
+
+
+def entries(raw, key, most=None, what=None):
+    """The entries of the list ``raw`` (the field ``key``) as (index, entry, path): more than
+    ``most`` (``what`` names them) is refused at once, an entry that is not a dictionary when it is
+    reached (so an earlier entry's error still comes first)."""
+    if most is not None and len(raw) > most:
+        raise ValidationError(key, "at most %d %s" % (most, what))
+    return _dict_entries(raw, key)
+
+
+def _dict_entries(raw, key):
+    for i, entry in enumerate(raw):
+        path = "%s[%d]" % (key, i)
+        if not isinstance(entry, dict):
+            raise ValidationError(path, "must be a dictionary")
+        yield i, entry, path
+
+
+def proto_ports(d, path, protos):
+    """(proto, [(lo, hi)]) of an entry's ``proto`` (default any) and ``ports``: ports need tcp or udp."""
+    proto = one_of(get(d, "proto", "any"), protos, path + ".proto")
+    ports = [port_range(v, "%s.ports[%d]" % (path, j)) for j, v in enumerate(list_of(d, "ports", path))]
+    if ports and proto not in ("tcp", "udp"):
+        raise ValidationError(path + ".ports", "ports need proto tcp or udp")
+    return proto, ports

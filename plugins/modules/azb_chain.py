@@ -173,48 +173,24 @@ from ansible_collections.azblink.nfv.plugins.module_utils.chain import model, re
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import plan as cplan
 from ansible_collections.azblink.nfv.plugins.module_utils.chain.adapter import Adapter, ChainError
 from ansible_collections.azblink.nfv.plugins.module_utils.chain.spec import argument_spec
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 
 
 def main():
     module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
-
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, binary_data=True)
-
-    ad = Adapter(run)
+    runner = ModuleRunner(module, ChainError)
+    ad = Adapter(runner.run)
     if state == "gathered":
         module.exit_json(changed=False, gathered=cplan.gathered(ad))
     if state == "absent":
-        try:
-            p = cplan.plan_absent(ad)
-            if p.changed and not module.check_mode:
-                cplan.execute_absent(p, ad)
-        except ChainError as exc:
-            module.fail_json(msg=str(exc))
-        result = dict(changed=p.changed, actions=p.actions())
-        if module._diff and p.changed:
-            result["diff"] = p.diff()
-        module.exit_json(**result)
+        runner.converge(lambda: cplan.plan_absent(ad), lambda p: cplan.execute_absent(p, ad))
 
-    try:
-        site = model.build(module.params)
-    except ValidationError as exc:
-        module.fail_json(msg=str(exc), path=exc.path)
+    site = runner.build(model.build)
     rendered = {"files": render.files(site), "rules": render.rules(site)}
     if state == "rendered":
         module.exit_json(changed=False, rendered=rendered)
-    try:
-        p = cplan.plan(site, ad)
-        if p.changed and not module.check_mode:
-            cplan.execute(p, ad)
-    except ChainError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=p.changed, actions=p.actions(), rendered=rendered)
-    if module._diff and p.changed:
-        result["diff"] = p.diff()
-    module.exit_json(**result)
+    runner.converge(lambda: cplan.plan(site, ad), lambda p: cplan.execute(p, ad), dict(rendered=rendered))
 
 
 if __name__ == "__main__":

@@ -160,6 +160,7 @@ rendered:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.services import edge_model, edge_plan, edge_status
 from ansible_collections.azblink.nfv.plugins.module_utils.services import render_haproxy, render_squid
@@ -170,17 +171,15 @@ from ansible_collections.azblink.nfv.plugins.module_utils.services.edge_spec imp
 def main():
     module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
-    ad = Adapter(lambda argv, data=None: module.run_command(argv, data=data, binary_data=True))
+    runner = ModuleRunner(module, ServiceError)
+    ad = Adapter(runner.run)
 
     if state == "gathered":
         module.exit_json(changed=False, ansible_facts={"azb_edge_status": edge_status.gather(ad)})
     if state == "absent":
         p = edge_plan.plan_absent(ad)
     else:
-        try:
-            edge = edge_model.build(module.params)
-        except ValidationError as exc:
-            module.fail_json(msg=str(exc), path=exc.path)
+        edge = runner.build(edge_model.build)
         rendered = {}
         if edge.balancers:
             rendered[render_haproxy.CONFIG] = render_haproxy.render(edge)
@@ -188,6 +187,7 @@ def main():
             rendered[render_squid.CONFIG] = render_squid.render(edge.proxy)
         if state == "rendered":
             module.exit_json(changed=False, rendered=rendered)
+        # Planning checks the inputs against the box too (certificates, ports): those fail by path.
         try:
             p = edge_plan.plan(edge, ad, module.check_mode)
         except ValidationError as exc:
@@ -199,12 +199,7 @@ def main():
             edge_plan.execute(p, ad)
     except ServiceError as exc:
         module.fail_json(msg=str(exc), actions=p.actions())
-    result = dict(changed=p.changed, actions=p.actions())
-    if state == "present":
-        result["rendered"] = rendered
-    if module._diff and p.changed:
-        result["diff"] = p.diff()
-    module.exit_json(**result)
+    runner.exit(p, dict(rendered=rendered) if state == "present" else None)
 
 
 if __name__ == "__main__":

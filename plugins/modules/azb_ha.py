@@ -130,7 +130,7 @@ rendered:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 from ansible_collections.azblink.nfv.plugins.module_utils.ha import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.ha import plan as hplan
 from ansible_collections.azblink.nfv.plugins.module_utils.ha.adapter import Adapter, HaError
@@ -142,39 +142,17 @@ def main():
                            required_if=[("state", "present", ("node", "pair", "vips", "sync")),
                                         ("state", "rendered", ("node", "pair", "vips", "sync"))])
     state = module.params["state"]
-
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, binary_data=True)
-
-    ad = Adapter(run)
+    runner = ModuleRunner(module, HaError)
+    ad = Adapter(runner.run)
     if state == "absent":
-        try:
-            p = hplan.plan_absent(ad, module.params["watchdog_units"] or model.DEFAULT_WATCHDOG_UNITS)
-            if p.changed and not module.check_mode:
-                hplan.execute_absent(p, ad)
-        except HaError as exc:
-            module.fail_json(msg=str(exc))
-        result = dict(changed=p.changed, actions=p.actions())
-        if module._diff and p.changed:
-            result["diff"] = p.diff()
-        module.exit_json(**result)
+        units = module.params["watchdog_units"] or model.DEFAULT_WATCHDOG_UNITS
+        runner.converge(lambda: hplan.plan_absent(ad, units), lambda p: hplan.execute_absent(p, ad))
 
-    try:
-        node = model.build(module.params)
-    except ValidationError as exc:
-        module.fail_json(msg=str(exc), path=exc.path)
+    node = runner.build(model.build)
     if state == "rendered":
         module.exit_json(changed=False, priority=node.priority, rendered=render.files(node))
-    try:
-        p = hplan.plan(node, ad)
-        if p.changed and not module.check_mode:
-            hplan.execute(p, ad)
-    except HaError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=p.changed, actions=p.actions(), priority=node.priority, rendered=render.files(node))
-    if module._diff and p.changed:
-        result["diff"] = p.diff()
-    module.exit_json(**result)
+    runner.converge(lambda: hplan.plan(node, ad), lambda p: hplan.execute(p, ad),
+                    dict(priority=node.priority, rendered=render.files(node)))
 
 
 if __name__ == "__main__":

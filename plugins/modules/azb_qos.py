@@ -139,7 +139,7 @@ rendered:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import plan as qplan
 from ansible_collections.azblink.nfv.plugins.module_utils.qos.adapter import Adapter, QosError
@@ -150,44 +150,20 @@ def main():
     module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("links",)), ("state", "rendered", ("links",))])
     state = module.params["state"]
-
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, binary_data=True)
-
-    ad = Adapter(run)
+    runner = ModuleRunner(module, QosError)
+    ad = Adapter(runner.run)
     if state == "absent":
-        try:
-            p = qplan.plan_absent(ad)
-            if p.changed and not module.check_mode:
-                qplan.execute_absent(p, ad)
-        except QosError as exc:
-            module.fail_json(msg=str(exc))
-        result = dict(changed=p.changed, actions=p.actions())
-        if module._diff and p.changed:
-            result["diff"] = p.diff()
-        module.exit_json(**result)
+        runner.converge(lambda: qplan.plan_absent(ad), lambda p: qplan.execute_absent(p, ad))
 
-    try:
-        site = model.build(module.params)
-    except ValidationError as exc:
-        module.fail_json(msg=str(exc), path=exc.path)
+    site = runner.build(model.build)
     if state == "rendered":
         kind = render.leaf_kind(site.leaf, None)
         module.exit_json(changed=False, leaf_qdisc=kind, shaping=render.summary(site, kind),
                          rendered=render.files(site, kind))
 
-    try:
-        kind = render.leaf_kind(site.leaf, ad.capabilities() if site.leaf == "auto" else None)
-        p = qplan.plan(site, kind, ad)
-        if p.changed and not module.check_mode:
-            qplan.execute(p, ad)
-    except QosError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=p.changed, actions=p.actions(), leaf_qdisc=kind, shaping=render.summary(site, kind),
-                  rendered=render.files(site, kind))
-    if module._diff and p.changed:
-        result["diff"] = p.diff()
-    module.exit_json(**result)
+    kind = render.leaf_kind(site.leaf, ad.capabilities() if site.leaf == "auto" else None)
+    runner.converge(lambda: qplan.plan(site, kind, ad), lambda p: qplan.execute(p, ad),
+                    dict(leaf_qdisc=kind, shaping=render.summary(site, kind), rendered=render.files(site, kind)))
 
 
 if __name__ == "__main__":

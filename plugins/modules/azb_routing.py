@@ -351,7 +351,7 @@ gathered:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 from ansible_collections.azblink.nfv.plugins.module_utils.routing import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.routing import plan as rplan
 from ansible_collections.azblink.nfv.plugins.module_utils.routing.adapter import (
@@ -362,20 +362,12 @@ from ansible_collections.azblink.nfv.plugins.module_utils.routing.spec import ar
 def main():
     module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
-
-    def run(argv, data=None):
-        return module.run_command(argv, data=data)
-
-    ad = Adapter(run)
+    runner = ModuleRunner(module, RoutingError, binary=False)
+    ad = Adapter(runner.run)
     if state == "gathered":
         module.exit_json(changed=False, gathered=ad.gather() if ad.installed() else {})
 
-    site = None
-    if state != "absent":
-        try:
-            site = model.build(module.params)
-        except ValidationError as exc:
-            module.fail_json(msg=str(exc), path=exc.path)
+    site = None if state == "absent" else runner.build(model.build)
     if state == "rendered":
         module.exit_json(changed=False, daemons=sorted(model.daemons(site)),
                          rendered={CONF: render.frr_conf(site, masked=True), DAEMONS: render.daemons_file(site)})
@@ -389,19 +381,13 @@ def main():
         conf, daemons = rplan.absent_conf(host), rplan.absent_daemons()
     else:
         conf, daemons = render.frr_conf(site, hostname=host), render.daemons_file(site)
-    try:
-        p = rplan.plan(ad, conf, daemons, want_diff=module._diff)
-        if p.changed and not module.check_mode:
-            rplan.execute(p, ad)
-    except RoutingError as exc:
-        module.fail_json(msg=render.mask(str(exc)))
-    result = dict(changed=p.changed, actions=p.actions())
+    extra = {}
     if site is not None:
-        result.update(daemons=sorted(model.daemons(site)),
-                      rendered={CONF: render.frr_conf(site, hostname=host, masked=True), DAEMONS: daemons})
-    if module._diff and p.changed:
-        result["diff"] = p.diff()
-    module.exit_json(**result)
+        extra = dict(daemons=sorted(model.daemons(site)),
+                     rendered={CONF: render.frr_conf(site, hostname=host, masked=True), DAEMONS: daemons})
+    # Errors quote FRR's own output, which may carry a key: masked like the rendered text.
+    runner.converge(lambda: rplan.plan(ad, conf, daemons, want_diff=module._diff), lambda p: rplan.execute(p, ad),
+                    extra, message=lambda exc: render.mask(str(exc)))
 
 
 if __name__ == "__main__":

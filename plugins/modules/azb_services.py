@@ -114,7 +114,7 @@ ansible_facts:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 from ansible_collections.azblink.nfv.plugins.module_utils.services import catalog_model, catalog_plan
 from ansible_collections.azblink.nfv.plugins.module_utils.services import render_unit
 from ansible_collections.azblink.nfv.plugins.module_utils.services.adapter import Adapter, ServiceError
@@ -139,26 +139,16 @@ def rendered(desired):
 def main():
     module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True)
     state = module.params["state"]
-    ad = Adapter(lambda argv, data=None: module.run_command(argv, data=data, binary_data=True))
+    runner = ModuleRunner(module, (ServiceError, ImageError))
+    ad = Adapter(runner.run)
     if state == "gathered":
         module.exit_json(changed=False, ansible_facts={"azb_services_status": catalog_plan.gather(ad, ad.healthy)})
-    try:
-        desired = catalog_model.build(module.params)
-    except ValidationError as exc:
-        module.fail_json(msg=str(exc), path=exc.path)
+    desired = runner.build(catalog_model.build)
     if state == "rendered":
         module.exit_json(changed=False, rendered=rendered(desired))
-    try:
-        p = catalog_plan.plan(desired, ad, module.check_mode)
-        if p.changed and not module.check_mode:
-            catalog_plan.execute(p, ad, ad.healthy)
-    except (ServiceError, ImageError) as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=p.changed, actions=p.actions(),
-                  ansible_facts={"azb_services_status": catalog_plan.gather(ad, ad.healthy)})
-    if module._diff and p.changed:
-        result["diff"] = p.diff()
-    module.exit_json(**result)
+    runner.converge(lambda: catalog_plan.plan(desired, ad, module.check_mode),
+                    lambda p: catalog_plan.execute(p, ad, ad.healthy),
+                    lambda: {"ansible_facts": {"azb_services_status": catalog_plan.gather(ad, ad.healthy)}})
 
 
 if __name__ == "__main__":

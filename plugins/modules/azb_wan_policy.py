@@ -187,7 +187,7 @@ rendered:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import model, render
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import plan as wplan
 from ansible_collections.azblink.nfv.plugins.module_utils.wan.adapter import Adapter, WanError
@@ -198,42 +198,17 @@ def main():
     module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("wans",)), ("state", "rendered", ("wans",))])
     state = module.params["state"]
-
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, binary_data=True)
-
-    ad = Adapter(run)
+    runner = ModuleRunner(module, WanError)
+    ad = Adapter(runner.run)
     if state == "absent":
-        try:
-            p = wplan.plan_absent(ad)
-            if p.changed and not module.check_mode:
-                wplan.execute_absent(p, ad)
-        except WanError as exc:
-            module.fail_json(msg=str(exc))
-        result = dict(changed=p.changed, actions=p.actions())
-        if module._diff and p.changed:
-            result["diff"] = p.diff()
-        module.exit_json(**result)
+        runner.converge(lambda: wplan.plan_absent(ad), lambda p: wplan.execute_absent(p, ad))
 
-    try:
-        site = model.build(module.params)
-    except ValidationError as exc:
-        module.fail_json(msg=str(exc), path=exc.path)
+    site = runner.build(model.build)
     rendered = {"files": render.files(site), "rules": render.rules(site),
                 "routes": dict((str(k), v) for k, v in render.routes(site).items())}
     if state == "rendered":
         module.exit_json(changed=False, rendered=rendered)
-
-    try:
-        p = wplan.plan(site, ad)
-        if p.changed and not module.check_mode:
-            wplan.execute(p, ad)
-    except WanError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=p.changed, actions=p.actions(), rendered=rendered)
-    if module._diff and p.changed:
-        result["diff"] = p.diff()
-    module.exit_json(**result)
+    runner.converge(lambda: wplan.plan(site, ad), lambda p: wplan.execute(p, ad), dict(rendered=rendered))
 
 
 if __name__ == "__main__":

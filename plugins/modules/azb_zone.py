@@ -301,7 +301,7 @@ reachability:
 import hashlib
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
 from ansible_collections.azblink.nfv.plugins.module_utils.evidence import reach
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, plan as zplan
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd, render_nft
@@ -315,10 +315,8 @@ def main():
                            required_if=[("state", "present", ("zones",)), ("state", "rendered", ("zones",))])
     state = module.params["state"]
 
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, binary_data=True)
-
-    nft, net = NftAdapter(run), NetAdapter(run)
+    runner = ModuleRunner(module, RuntimeError)
+    nft, net = NftAdapter(runner.run), NetAdapter(runner.run)
     if state == "gathered":
         module.exit_json(changed=False, gathered={"links": net.links(), "ruleset": nft.live(),
                                                   "networkd": net.files()})
@@ -330,10 +328,7 @@ def main():
     if state == "absent":
         _absent(module, nft, net)
 
-    try:
-        site = model.build(module.params)
-    except ValidationError as exc:
-        module.fail_json(msg=str(exc), path=exc.path)
+    site = runner.build(model.build)
     rendered = {"ruleset": render_nft.render(site), "networkd": render_networkd.render(site)}
     if state == "rendered":
         module.exit_json(changed=False, rendered=rendered)

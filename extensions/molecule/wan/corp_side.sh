@@ -12,15 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 case "$1" in
 up)
   mkdir -p "$RUN"
-  ip netns list | grep -qw "$NS" || ip netns add "$NS"
-  if ! ip -n "$NS" link show corp0 >/dev/null 2>&1; then
-    ip link add corp0 netns "$NS" type veth peer name acorp netns azb-inet
-    ip -n azb-inet link set acorp master core up
-  fi
-  ip -n "$NS" link set lo up
-  ip -n "$NS" link set corp0 up
-  ip -n "$NS" -br addr show dev corp0 | grep -q "$ADDR/" || ip -n "$NS" addr add "$ADDR/24" dev corp0
-  ip -n "$NS" route replace default via 203.0.113.254
+  "$HERE/../../tests/lab/inet_host.sh" up "$NS" "$ADDR" corp0 acorp
   # The stand-in for the compliance VPN: a veth tun-corp in the appliance (a zone of role wan) to
   # corp1 here. The tests switch the tunnel with corp1's link state (down = the tunnel is down).
   if ! ip -n "$NS" link show corp1 >/dev/null 2>&1; then
@@ -52,8 +44,7 @@ down)
       pid=$(cat "$RUN/$name.pid"); kill "$pid" 2>/dev/null || true; rm -f "$RUN/$name.pid"
     fi
   done
-  ip -n azb-inet link del acorp 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
+  "$HERE/../../tests/lab/inet_host.sh" down "$NS" "$ADDR" corp0 acorp
   rmdir "$RUN" 2>/dev/null || true
   ;;
 esac

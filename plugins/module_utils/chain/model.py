@@ -289,12 +289,7 @@ def build(params):
                     raise ValidationError("%s.to[%d]" % (path, j), "'any' cannot be combined with CIDRs")
                 continue
             dests.append(f.network(t, "%s.to[%d]" % (path, j)))
-        proto = f.get(d, "proto", "any")
-        if proto not in PROTOS:
-            raise ValidationError(path + ".proto", "%r is not one of %s" % (proto, ", ".join(PROTOS)))
-        ports = [f.port_range(p, "%s.ports[%d]" % (path, j)) for j, p in enumerate(f.list_of(d, "ports", path))]
-        if ports and proto not in ("tcp", "udp"):
-            raise ValidationError(path + ".ports", "ports need proto tcp or udp")
+        proto, ports = f.proto_ports(d, path, PROTOS)
         hops = []
         raw_hops = f.need(d, "hops", path)
         f.unique(raw_hops, lambda h: h.get("name"), path + ".hops", "hop name")

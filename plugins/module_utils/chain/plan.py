@@ -16,34 +16,20 @@ import json
 import re
 
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import render
+from ansible_collections.azblink.nfv.plugins.module_utils.common import nft
+from ansible_collections.azblink.nfv.plugins.module_utils.common.plan import FilePlan
 
-_COUNTER = re.compile(r" counter packets \d+ bytes \d+")
-_DYNAMIC_MAP = re.compile(r"^\s*map c\d+_[fr]\d+ \{$")
+_DYNAMIC_MAP = re.compile(r"^c\d+_[fr]\d+$")
 
 
 def strip_dynamic(listing):
     """A listing without the steering maps' elements (the health service owns them) nor counters."""
-    out, in_map, skip = [], False, False
-    for line in (listing or "").splitlines():
-        line = _COUNTER.sub("", line).rstrip()
-        if skip:
-            if line.endswith("}"):
-                skip = False
-            continue
-        if _DYNAMIC_MAP.match(line):
-            in_map = True
-        elif in_map and line.strip().startswith("elements = {"):
-            skip = not line.endswith("}")
-            continue
-        elif line.strip() == "}":
-            in_map = False
-        if line:
-            out.append(line)
-    return "\n".join(out) + ("\n" if out else "")
+    return nft.strip_dynamic(listing, _DYNAMIC_MAP.match)
 
 
-class Plan(object):
+class Plan(FilePlan):
     def __init__(self):
+        super(Plan, self).__init__()
         self.nft_text = ""
         self.nft_live = ""
         self.nft_desired = ""
@@ -51,7 +37,6 @@ class Plan(object):
         self.rules_live, self.rules_del, self.rules_add = [], [], []
         self.daemon_reload = False
         self.routes = []
-        self.files_write, self.files_old, self.files_stale = {}, {}, []
         self.enable, self.start, self.restart, self.stop = [], [], [], []
 
     @property
@@ -76,9 +61,7 @@ class Plan(object):
     def diff(self):
         d = []
         if self.nft_change:
-            d.append({"before_header": "nft table inet %s (live)" % render.TABLE,
-                      "after_header": "nft table inet %s (desired)" % render.TABLE,
-                      "before": self.nft_live, "after": self.nft_desired})
+            d.append(nft.table_diff("inet", render.TABLE, self.nft_live, self.nft_desired))
         if self.rules_del or self.rules_add:
             keep = sorted(set(self.rules_live) - set(self.rules_del))
             d.append({"before_header": "ip rules (live)", "after_header": "ip rules (desired)",
@@ -117,19 +100,11 @@ def plan(site, ad):
     if p.rules_add or p.nft_change:
         p.routes = render.blackhole_routes(site)
 
-    want_files = render.files(site)
-    for path, content in sorted(want_files.items()):
-        old = ad.read(path)
-        if old != content:
-            p.files_write[path] = content
-            p.files_old[path] = old
+    p.want_files(ad, render.files(site))
     stale = _stale_vnfs(ad, set(v.name for v in site.vnfs))
     for name in stale:
-        for path in ad.listdir(render.VNF_DIR):
-            if path.startswith(name + "."):
-                full = "%s/%s" % (render.VNF_DIR, path)
-                p.files_stale.append(full)
-                p.files_old[full] = ad.read(full)
+        p.drop_files(ad, ["%s/%s" % (render.VNF_DIR, path) for path in ad.listdir(render.VNF_DIR)
+                          if path.startswith(name + ".")])
     p.stop = _vnf_units(stale)
 
     units = [render.UNIT_CHAIN, render.UNIT_HEALTH] + _vnf_units(v.name for v in site.vnfs)
@@ -155,8 +130,7 @@ def plan(site, ad):
 
 def execute(p, ad):
     """Files, stale VNFs stopped, the table (one transaction), rules and routes (one batch), services."""
-    for path, content in sorted(p.files_write.items()):
-        ad.write(path, content)
+    p.write_files(ad)
     for unit in p.stop:
         ad.systemctl("disable", "--now", unit)
     for path in p.files_stale:
@@ -187,11 +161,7 @@ def plan_absent(ad):
     owned = [render.NFT_FILE, render.BATCH_FILE, render.HEALTH_FILE] + [
         "%s/%s" % (render.UNIT_DIR, u) for u in (render.UNIT_CHAIN, render.UNIT_HEALTH, render.UNIT_VNF)]
     owned += ["%s/%s" % (render.VNF_DIR, n) for n in ad.listdir(render.VNF_DIR)]
-    for path in owned:
-        old = ad.read(path)
-        if old is not None:
-            p.files_stale.append(path)
-            p.files_old[path] = old
+    p.drop_files(ad, owned)
     return p
 
 

@@ -11,15 +11,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.azblink.nfv.plugins.module_utils.common.plan import FilePlan
 from ansible_collections.azblink.nfv.plugins.module_utils.ha import render
 
 SERVICES = ("conntrackd.service", "keepalived.service")  # conntrackd first: the transition script uses it
 NAT_UNIT_PATH = "%s/%s" % (render.UNIT_DIR, render.NAT_UNIT)
 
 
-class Plan(object):
+class Plan(FilePlan):
     def __init__(self):
-        self.files_write, self.files_old, self.files_stale = {}, {}, []
+        super(Plan, self).__init__()
         self.nft_live, self.nft_want, self.nft_text = "", "", ""
         self.nft_change = False
         self.enable, self.start, self.reload, self.restart = [], [], [], []
@@ -54,11 +55,7 @@ class Plan(object):
 
 def plan(node, ad):
     p = Plan()
-    for path, content in sorted(render.files(node).items()):
-        old = ad.read(path)
-        if old != content:
-            p.files_write[path] = content
-            p.files_old[path] = old
+    p.want_files(ad, render.files(node))
     p.daemon_reload = any(path.startswith(render.UNIT_DIR) for path in p.files_write)
     p.nft_text = render.nft_table(node)
     p.nft_live = ad.nft_live()
@@ -81,8 +78,7 @@ def plan(node, ad):
 
 
 def execute(p, ad):
-    for path, content in sorted(p.files_write.items()):
-        ad.write(path, content)
+    p.write_files(ad)
     if p.daemon_reload:
         ad.must("daemon-reload")
     if p.nft_change:
@@ -107,11 +103,7 @@ def plan_absent(ad, units):
             p.disable.append(unit)
     paths = [render.KEEPALIVED_CONF, render.CONNTRACKD_CONF, render.NOTIFY, render.WAN_CHECK, render.NFT_FILE,
              NAT_UNIT_PATH] + ["%s/%s.d/%s" % (render.UNIT_DIR, u, render.DROPIN) for u in units]
-    for path in paths:
-        old = ad.read(path)
-        if old is not None:
-            p.files_stale.append(path)
-            p.files_old[path] = old
+    p.drop_files(ad, paths)
     p.nft_live = ad.nft_live()
     p.nft_change = bool(p.nft_live)
     return p

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 
 from ansible_collections.azblink.nfv.plugins.module_utils import atomic, capabilities
+from ansible_collections.azblink.nfv.plugins.module_utils.common.adapter import Commands
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import render
 
 # What tc prints that is not configuration: counters, reference counts, action indexes, offload.
@@ -64,22 +65,15 @@ def normalise(text):
     return "\n".join(out) + "\n"
 
 
-class Adapter(object):
-    def __init__(self, run):
-        self.run = run
-
-    def _ok(self, argv, data=None, what=None):
-        rc, out, err = self.run(argv, data=data)
-        if rc != 0:
-            raise QosError("%s failed: %s" % (what or " ".join(argv), (err or out).strip()))
-        return out
+class Adapter(Commands):
+    error = QosError
 
     def capabilities(self):
         caps, _reasons = capabilities.gather(self.run, LEAF_PROBES)
         return caps
 
     def live(self, devs):
-        return normalise(self._ok(["sh", "-c", dump_script(devs)], what="reading tc and nft state"))
+        return normalise(self.run_ok(["sh", "-c", dump_script(devs)], what="reading tc and nft state"))
 
     def canonical(self, site, files, devs):
         """What the box would show once ``files`` are applied: applied in a throwaway network
@@ -101,7 +95,7 @@ class Adapter(object):
             shutil.rmtree(tmp, ignore_errors=True)
 
     def apply(self):
-        self._ok(["sh", render.SCRIPT_FILE, render.CONF_DIR], what="applying %s" % render.SCRIPT_FILE)
+        self.run_ok(["sh", render.SCRIPT_FILE, render.CONF_DIR], what="applying %s" % render.SCRIPT_FILE)
 
     def clear_link(self, interface, ifb):
         self.run(["tc", "qdisc", "del", "dev", interface, "root"])
@@ -110,34 +104,7 @@ class Adapter(object):
             self.run(["ip", "link", "del", "dev", ifb])
 
     def nft_remove(self):
-        self._ok(["nft", "-f", "-"], data=render.nft_removal(), what="nft (removing table inet %s)" % render.TABLE)
+        self.run_ok(["nft", "-f", "-"], data=render.nft_removal(), what="nft (removing table inet %s)" % render.TABLE)
 
-    # -- files -----------------------------------------------------------------------------------
-    @staticmethod
-    def read(path):
-        try:
-            with open(path) as fh:
-                return fh.read()
-        except (IOError, OSError):
-            return None
-
-    @staticmethod
-    def write(path, content):
-        atomic.write_atomic(path, content, 0o755 if path.endswith(".sh") else 0o644)
-
-    @staticmethod
-    def remove(path):
-        if os.path.exists(path):
-            os.unlink(path)
-
-    # -- systemd -----------------------------------------------------------------------------------
-    def systemctl(self, *args):
-        return self.run(["systemctl"] + list(args))
-
-    def unit_enabled(self, unit):
-        return self.systemctl("is-enabled", "--quiet", unit)[0] == 0
-
-    def must(self, *args):
-        rc, out, err = self.systemctl(*args)
-        if rc != 0:
-            raise QosError("systemctl %s failed: %s" % (" ".join(args), (err or out).strip()))
+    def file_mode(self, path):
+        return 0o755 if path.endswith(".sh") else 0o644

@@ -122,10 +122,7 @@ def _links(raw):
     if not isinstance(raw, list) or not raw:
         raise ValidationError("links", "at least one link (a WAN interface and its rate) is required")
     links = []
-    for i, l in enumerate(raw):
-        path = "links[%d]" % i
-        if not isinstance(l, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, l, path in f.entries(raw, "links"):
         name = f.name(f.need(l, "name", path), path + ".name")
         iface = f.ifname(f.need(l, "interface", path), path + ".interface")
         egress = rates.absolute(f.need(l, "egress", path), path + ".egress")
@@ -142,13 +139,8 @@ def _links(raw):
 def _classes(raw, links):
     if not isinstance(raw, list):
         raise ValidationError("classes", "must be a list")
-    if len(raw) > MAX_CLASSES:
-        raise ValidationError("classes", "at most %d classes" % MAX_CLASSES)
     out = []
-    for i, c in enumerate(raw):
-        path = "classes[%d]" % i
-        if not isinstance(c, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, c, path in f.entries(raw, "classes", MAX_CLASSES, "classes"):
         name = f.name(f.need(c, "name", path), path + ".name")
         prio = f.integer(f.get(c, "priority", 7), path + ".priority", 0, 7)
         rate = rates.relative(f.need(c, "rate", path), path + ".rate")
@@ -191,10 +183,7 @@ def _classes(raw, links):
 
 def _zones(raw):
     zones = {}
-    for i, z in enumerate(raw):
-        path = "zones[%d]" % i
-        if not isinstance(z, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for _i, z, path in f.entries(raw, "zones"):
         name = f.name(f.need(z, "name", path), path + ".name")
         ifnames = [z["bridge"]] if z.get("bridge") else list(f.list_of(z, "interfaces", path))
         zones[name] = ifnames
@@ -203,10 +192,7 @@ def _zones(raw):
 
 def _hosts(raw, zones):
     hosts = {}
-    for i, h in enumerate(raw):
-        path = "hosts[%d]" % i
-        if not isinstance(h, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for _i, h, path in f.entries(raw, "hosts"):
         name = f.name(f.need(h, "name", path), path + ".name")
         zone = f.need(h, "zone", path)
         if zone not in zones:
@@ -217,13 +203,8 @@ def _hosts(raw, zones):
 
 
 def _rules(raw, class_names, zones, hosts):
-    if len(raw) > MAX_RULES:
-        raise ValidationError("rules", "at most %d rules" % MAX_RULES)
     out = []
-    for i, r in enumerate(raw):
-        path = "rules[%d]" % i
-        if not isinstance(r, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, r, path in f.entries(raw, "rules", MAX_RULES, "rules"):
         name = f.name(f.need(r, "name", path), path + ".name")
         cls = f.need(r, "class", path)
         if cls not in class_names:
@@ -243,12 +224,7 @@ def _rules(raw, class_names, zones, hosts):
             else:
                 sources.append(f.network(ref, p))
         dests = [f.network(d, "%s.to[%d]" % (path, j)) for j, d in enumerate(f.list_of(r, "to", path))]
-        proto = f.get(r, "proto", "any")
-        if proto not in PROTOS:
-            raise ValidationError(path + ".proto", "%r is not one of %s" % (proto, ", ".join(PROTOS)))
-        ports = [f.port_range(v, "%s.ports[%d]" % (path, j)) for j, v in enumerate(f.list_of(r, "ports", path))]
-        if ports and proto not in ("tcp", "udp"):
-            raise ValidationError(path + ".ports", "ports need proto tcp or udp")
+        proto, ports = f.proto_ports(r, path, PROTOS)
         dscp = [dscp_value(v, "%s.dscp[%d]" % (path, j)) for j, v in enumerate(f.list_of(r, "dscp", path))]
         if not (ifnames or sources or dests or proto != "any" or dscp):
             raise ValidationError(path, "matches everything: name from, to, proto, ports or dscp"

@@ -14,15 +14,16 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.azblink.nfv.plugins.module_utils.common.plan import FilePlan
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import adapter as qa
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import render
 
 UNIT_PATH = "%s/%s" % (render.UNIT_DIR, render.UNIT)
 
 
-class Plan(object):
+class Plan(FilePlan):
     def __init__(self):
-        self.files_write, self.files_old, self.files_stale = {}, {}, []
+        super(Plan, self).__init__()
         self.live, self.want = "", ""
         self.apply = False
         self.stale_links = []      # (interface, ifb) no longer declared
@@ -67,11 +68,7 @@ def _old_links(ad):
 def plan(site, kind, ad):
     p = Plan()
     files = render.files(site, kind)
-    for path, content in sorted(files.items()):
-        old = ad.read(path)
-        if old != content:
-            p.files_write[path] = content
-            p.files_old[path] = old
+    p.want_files(ad, files)
     devs = qa.devices(site)
     p.live = ad.live(devs)
     p.want = ad.canonical(site, files, devs)
@@ -86,8 +83,7 @@ def plan(site, kind, ad):
 
 def execute(p, ad):
     """Files, stale links cleared, then the one apply script (the same the unit runs at boot)."""
-    for path, content in sorted(p.files_write.items()):
-        ad.write(path, content)
+    p.write_files(ad)
     if UNIT_PATH in p.files_write:
         ad.must("daemon-reload")
     for interface, ifb in p.stale_links:
@@ -104,11 +100,7 @@ def plan_absent(ad):
         p.stale_links.append((old["interface"], old.get("ifb")))
     p.live = ad.live([])
     p.remove_table = "table inet %s" % render.TABLE in p.live
-    for path in (render.NFT_FILE, render.TC_FILE, render.SCRIPT_FILE, render.STATE_FILE, UNIT_PATH):
-        old = ad.read(path)
-        if old is not None:
-            p.files_stale.append(path)
-            p.files_old[path] = old
+    p.drop_files(ad, (render.NFT_FILE, render.TC_FILE, render.SCRIPT_FILE, render.STATE_FILE, UNIT_PATH))
     p.want = "## nft\n" if p.remove_table else p.live  # what the dump shows once the table is gone
     return p
 

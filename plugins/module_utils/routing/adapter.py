@@ -18,7 +18,7 @@ import grp
 import socket
 import tempfile
 
-from ansible_collections.azblink.nfv.plugins.module_utils.atomic import write_atomic
+from ansible_collections.azblink.nfv.plugins.module_utils.common.adapter import Files
 
 CONF = "/etc/frr/frr.conf"
 DAEMONS = "/etc/frr/daemons"
@@ -53,7 +53,7 @@ def _section(text, title):
     return lines
 
 
-class Adapter(object):
+class Adapter(Files):
     def __init__(self, run):
         self.run = run
 
@@ -62,13 +62,6 @@ class Adapter(object):
         if rc != 0:
             raise RoutingError("%s failed (rc=%d): %s" % (what, rc, (err or out).strip()[-2000:]))
         return out
-
-    def read(self, path):
-        try:
-            with open(path) as fh:
-                return fh.read()
-        except (IOError, OSError):
-            return None
 
     def hostname(self):
         return socket.gethostname().split(".")[0]
@@ -109,8 +102,8 @@ class Adapter(object):
             os.unlink(path)
         return _section(out, "Lines To Delete"), _section(out, "Lines To Add")
 
-    def write(self, path, text, mode):
-        write_atomic(path, text, mode)
+    def write(self, path, content, mode=None):
+        super(Adapter, self).write(path, content, mode)
         try:
             os.chown(path, pwd.getpwnam("frr").pw_uid, grp.getgrnam("frr").gr_gid)
         except KeyError:

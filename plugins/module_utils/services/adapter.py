@@ -19,6 +19,7 @@ import tempfile
 import time
 
 from ansible_collections.azblink.nfv.plugins.module_utils.atomic import write_atomic
+from ansible_collections.azblink.nfv.plugins.module_utils.common.adapter import Commands
 
 PKI_DIR = "/etc/azblink/pki"
 
@@ -27,39 +28,8 @@ class ServiceError(RuntimeError):
     pass
 
 
-class Adapter(object):
-    def __init__(self, run):
-        self.run = run
-
-    def must(self, argv, data=None, what=None):
-        rc, out, err = self.run(argv, data=data)
-        if rc != 0:
-            raise ServiceError("%s failed: %s" % (what or " ".join(argv), (err or out or "").strip()))
-        return out
-
-    # -- files ---------------------------------------------------------------------------------------
-    @staticmethod
-    def read(path, binary=False):
-        try:
-            with open(path, "rb" if binary else "r") as fh:
-                return fh.read()
-        except (IOError, OSError):
-            return None
-
-    @staticmethod
-    def write(path, content, mode=0o644):
-        write_atomic(path, content, mode)
-
-    @staticmethod
-    def remove(path):
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        elif os.path.lexists(path):
-            os.unlink(path)
-
-    @staticmethod
-    def listdir(path):
-        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+class Adapter(Commands):
+    error = ServiceError
 
     @staticmethod
     def exists(path):
@@ -96,15 +66,6 @@ class Adapter(object):
         return None
 
     # -- systemd -------------------------------------------------------------------------------------
-    def systemctl(self, *args):
-        return self.run(["systemctl"] + list(args))
-
-    def unit_enabled(self, unit):
-        return self.systemctl("is-enabled", "--quiet", unit)[0] == 0
-
-    def unit_active(self, unit):
-        return self.systemctl("is-active", "--quiet", unit)[0] == 0
-
     def unit_exists(self, unit):
         rc, out, _err = self.systemctl("show", "-p", "LoadState", "--value", unit)
         return rc == 0 and out.strip() == "loaded"

@@ -227,7 +227,7 @@ def execute(p, ad, probe):
         if s.svc is None and s.changed:
             ad.systemctl("disable", "--now", _unit_of(s))
             if s.uninstall:
-                ad.must(["apt-get", "remove", "-y", s.uninstall], what="apt-get remove %s" % s.uninstall)
+                ad.run_ok(["apt-get", "remove", "-y", s.uninstall], what="apt-get remove %s" % s.uninstall)
             for path in s.remove:
                 ad.remove(path)
     for s in p.steps:
@@ -242,12 +242,12 @@ def execute(p, ad, probe):
             ad.remove(root)
             os.rename(tmp, root)
         if s.install:
-            ad.must(["apt-get", "install", "-y", "--no-install-recommends", "--allow-downgrades", s.install],
-                    what="apt-get install %s" % s.install)
+            ad.run_ok(["apt-get", "install", "-y", "--no-install-recommends", "--allow-downgrades", s.install],
+                      what="apt-get install %s" % s.install)
         for path, content in sorted(s.write.items()):
             ad.write(path, content, 0o644)
     if reload_needed:
-        ad.must(["systemctl", "daemon-reload"])
+        ad.run_ok(["systemctl", "daemon-reload"])
     for s in p.steps:
         if s.svc is None or not s.changed:
             continue
@@ -255,11 +255,11 @@ def execute(p, ad, probe):
         if s.stop:
             ad.systemctl("disable", "--now", unit)
         if s.enable:
-            ad.must(["systemctl", "enable", unit])
+            ad.run_ok(["systemctl", "enable", unit])
         if s.restart:
-            ad.must(["systemctl", "restart", unit])
+            ad.run_ok(["systemctl", "restart", unit])
         elif s.start:
-            ad.must(["systemctl", "start", unit])
+            ad.run_ok(["systemctl", "start", unit])
         if s.svc.state == "started" and (s.restart or s.start):
             _wait_healthy(s, ad, probe)
         for path in s.remove:
@@ -280,7 +280,7 @@ def _wait_healthy(s, ad, probe):
         unit_file = "%s/%s" % (ru.UNIT_DIR, ru.unit_name(s.name))
         ad.write(unit_file, s.before.get(unit_file) or "", 0o644)
         ad.write(ru.state_path(s.name), json.dumps(old, sort_keys=True, indent=1) + "\n", 0o644)
-        ad.must(["systemctl", "daemon-reload"])
+        ad.run_ok(["systemctl", "daemon-reload"])
         ad.systemctl("restart", ru.unit_name(s.name))
         raise ServiceError("%s %s did not pass its health check within %d s; %s is running again"
                            % (s.name, s.svc.version, h.timeout_s, old["version"]))

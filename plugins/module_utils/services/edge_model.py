@@ -59,12 +59,6 @@ class Edge(object):
         self.balancers, self.proxy = balancers, proxy
 
 
-def _choice(value, choices, path):
-    if value not in choices:
-        raise ValidationError(path, "%r is not one of %s" % (value, ", ".join(choices)))
-    return value
-
-
 def _bind(value, path):
     """'port', ':port', 'addr:port' -> (address or None, port)."""
     text = str(value)
@@ -78,7 +72,7 @@ def _bind(value, path):
 
 def _health(h, mode, path):
     h = h or {}
-    kind = _choice(f.get(h, "type", "http" if mode == "http" else "tcp"), CHECKS, path + ".type")
+    kind = f.one_of(f.get(h, "type", "http" if mode == "http" else "tcp"), CHECKS, path + ".type")
     hpath = f.get(h, "path", "/")
     if kind == "http" and (not isinstance(hpath, str) or not PATH_RE.match(hpath)):
         raise ValidationError(path + ".path", "%r is not an absolute URL path" % (hpath,))
@@ -112,7 +106,7 @@ def _balancer(b, i, znets):
     if not isinstance(b, dict):
         raise ValidationError(path, "must be a dict")
     name = f.name(f.need(b, "name", path), path + ".name")
-    mode = _choice(f.get(b, "mode", "http"), MODES, path + ".mode")
+    mode = f.one_of(f.get(b, "mode", "http"), MODES, path + ".mode")
     addr, port = _bind(f.need(b, "bind", path), path + ".bind")
     cert = b.get("certificate")
     if cert is not None:
@@ -120,9 +114,9 @@ def _balancer(b, i, znets):
             raise ValidationError(path + ".certificate", "TLS termination needs mode http"
                                   " (a tcp balancer passes TLS through to its servers)")
         cert = f.name(cert, path + ".certificate")
-    balance = _choice(f.get(b, "balance", "roundrobin"), BALANCE, path + ".balance")
-    source = _choice(f.get(b, "client_source", "forwarded" if mode == "http" else "none"),
-                     CLIENT_SOURCE, path + ".client_source")
+    balance = f.one_of(f.get(b, "balance", "roundrobin"), BALANCE, path + ".balance")
+    source = f.one_of(f.get(b, "client_source", "forwarded" if mode == "http" else "none"),
+                      CLIENT_SOURCE, path + ".client_source")
     if source == "forwarded" and mode != "http":
         raise ValidationError(path + ".client_source", "'forwarded' (X-Forwarded-For) needs mode http;"
                               " use 'proxy' (PROXY protocol) for tcp")

@@ -174,13 +174,13 @@ def execute(p, ad, wait_s=30):
     for path in p.remove:
         ad.remove(path)
     for key, value in sorted(p.sysctl.items()):
-        ad.must(["sysctl", "-q", "-w", "%s=%s" % (key, value)])
+        ad.run_ok(["sysctl", "-q", "-w", "%s=%s" % (key, value)])
     if p.enable:
-        ad.must(["systemctl", "enable"] + p.enable)
+        ad.run_ok(["systemctl", "enable"] + p.enable)
     for unit in p.reload:
-        ad.must(["systemctl", "reload", unit])
+        ad.run_ok(["systemctl", "reload", unit])
     if p.start:
-        ad.must(["systemctl", "start"] + p.start)
+        ad.run_ok(["systemctl", "start"] + p.start)
     late = ad.wait_listening(p.endpoints, wait_s) if (p.start or p.reload) else []
     if late:
         raise ServiceError("not listening after %d s: %s" % (wait_s, ", ".join("%s:%d" % e for e in late)))

@@ -13,7 +13,7 @@ import re
 import shutil
 import stat
 
-from ansible_collections.azblink.nfv.plugins.module_utils import atomic
+from ansible_collections.azblink.nfv.plugins.module_utils.common.adapter import Files
 from ansible_collections.azblink.nfv.plugins.module_utils.vpn.render import SECRET_RE
 
 PUBKEY_RE = re.compile(r"\{\{pubkey:([^}]+)\}\}")
@@ -24,7 +24,7 @@ class CommandError(Exception):
     pass
 
 
-class System(object):
+class System(Files):
     """``run(argv, data=None) -> (rc, out, err)`` is AnsibleModule.run_command (or a fake)."""
 
     def __init__(self, run):
@@ -36,39 +36,13 @@ class System(object):
             raise CommandError("%s failed (%d): %s" % (" ".join(argv), rc, (err or out).strip()))
         return rc, out, err
 
-    # ---------------------------------------------------------------- files
-    @staticmethod
-    def read(path):
-        try:
-            with open(path, "r") as f:
-                return f.read()
-        except (IOError, OSError, UnicodeDecodeError):
-            return None
-
+    # ---------------------------------------------------------------- files (the rest: Files)
     @staticmethod
     def mode(path):
         try:
             return stat.S_IMODE(os.stat(path).st_mode)
         except OSError:
             return None
-
-    @staticmethod
-    def write(path, content, mode):
-        atomic.write_atomic(path, content, mode)
-
-    @staticmethod
-    def remove(path):
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        elif os.path.lexists(path):
-            os.unlink(path)
-
-    @staticmethod
-    def listdir(path):
-        try:
-            return sorted(os.listdir(path))
-        except OSError:
-            return []
 
     # ---------------------------------------------------------------- keys
     def wg_genkey(self, path):

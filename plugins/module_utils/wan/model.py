@@ -251,9 +251,7 @@ def _health(raw, path, zones):
         pp = "%s.probes[%d]" % (path, j)
         if not isinstance(p, dict):
             raise ValidationError(pp, "must be a dictionary")
-        kind = p.get("type", "icmp")
-        if kind not in PROBE_TYPES:
-            raise ValidationError(pp + ".type", "%r is not one of %s" % (kind, ", ".join(PROBE_TYPES)))
+        kind = f.one_of(p.get("type", "icmp"), PROBE_TYPES, pp + ".type")
         if kind == "http":
             url = _need(p, "url", pp)
             m = re.match(r"^http://(\[[0-9a-fA-F:]+\]|[0-9.]+)(?::(\d+))?(/.*)?$", str(url))
@@ -290,13 +288,8 @@ def _health(raw, path, zones):
 def _wans(raw, zones, mode):
     if not isinstance(raw, list) or not raw:
         raise ValidationError("wans", "at least one WAN is required")
-    if len(raw) > MAX_WANS:
-        raise ValidationError("wans", "at most %d WANs" % MAX_WANS)
     wans = []
-    for i, w in enumerate(raw):
-        path = "wans[%d]" % i
-        if not isinstance(w, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, w, path in f.entries(raw, "wans", MAX_WANS, "WANs"):
         name = _name(_need(w, "name", path), path + ".name")
         iface = _ifname(_need(w, "interface", path), path + ".interface")
         addrs = [_iface_addr(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(_list(w, "address", path))]
@@ -341,12 +334,7 @@ def _tunnels(raw, wans):
     tunnels = []
     tables = dict((w.table, "wans[%d]" % w.index) for w in wans)
     names = dict((w.name, "wans[%d]" % w.index) for w in wans)
-    if len(raw) > MAX_TUNNELS:
-        raise ValidationError("tunnels", "at most %d tunnels" % MAX_TUNNELS)
-    for i, t in enumerate(raw):
-        path = "tunnels[%d]" % i
-        if not isinstance(t, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, t, path in f.entries(raw, "tunnels", MAX_TUNNELS, "tunnels"):
         name = _name(_need(t, "name", path), path + ".name")
         if name in names:
             raise ValidationError(path + ".name", "%r is already %s" % (name, names[name]))
@@ -384,15 +372,10 @@ def _source(ref, path, zones, hosts):
 
 
 def _policies(raw, wans, tunnels, zones, hosts):
-    if len(raw) > MAX_POLICIES:
-        raise ValidationError("policies", "at most %d route policies" % MAX_POLICIES)
     wan_names = dict((w.name, w) for w in wans)
     tun_names = dict((t.name, t) for t in tunnels)
     out = []
-    for i, p in enumerate(raw):
-        path = "policies[%d]" % i
-        if not isinstance(p, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, p, path in f.entries(raw, "policies", MAX_POLICIES, "route policies"):
         name = _name(_need(p, "name", path), path + ".name")
         srcs = [_source(r, "%s.from[%d]" % (path, j), zones, hosts) for j, r in enumerate(_list(p, "from", path))]
         dsts = [_network(d, "%s.to[%d]" % (path, j)) for j, d in enumerate(_list(p, "to", path))]
@@ -419,9 +402,7 @@ def _policies(raw, wans, tunnels, zones, hosts):
             raise ValidationError(path + ".via", "unknown WAN or tunnel %r (WANs: %s; tunnels: %s)"
                                   % (via, ", ".join(sorted(wan_names)) or "none",
                                      ", ".join(sorted(tun_names)) or "none"))
-        on_failure = p.get("on_failure") or "fallback"
-        if on_failure not in ON_FAILURE:
-            raise ValidationError(path + ".on_failure", "%r is not one of %s" % (on_failure, ", ".join(ON_FAILURE)))
+        on_failure = f.one_of(p.get("on_failure") or "fallback", ON_FAILURE, path + ".on_failure")
         out.append(RoutePolicy(i, name, srcs, dsts, proto, ports, kind, via, on_failure))
     _unique(out, lambda x: x.name, "policies", "policy name")
     return out
@@ -431,10 +412,7 @@ def _dns_views(raw, zones, hosts):
     zmap = dict((z.name, z) for z in zones)
     hmap = dict((h.name, h) for h in hosts)
     out = []
-    for i, v in enumerate(raw):
-        path = "split_dns[%d]" % i
-        if not isinstance(v, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, v, path in f.entries(raw, "split_dns"):
         name = _name(_need(v, "name", path), path + ".name")
         vz, vh = [], []
         for j, ref in enumerate(_list(v, "from", path)):

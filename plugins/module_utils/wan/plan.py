@@ -12,39 +12,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
+from ansible_collections.azblink.nfv.plugins.module_utils.common import nft
+from ansible_collections.azblink.nfv.plugins.module_utils.common.plan import FilePlan
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import render
-
-_MAP_START = re.compile(r"^\s*map (\S+) \{$")
-_COUNTER = re.compile(r" counter packets \d+ bytes \d+")
 
 
 def strip_dynamic(listing):
     """A listing without the elements of the maps the health service owns, nor counters."""
-    out, skip_elements, in_dynamic = [], False, False
-    for line in (listing or "").splitlines():
-        line = _COUNTER.sub("", line).rstrip()
-        if skip_elements:
-            if line.endswith("}"):
-                skip_elements = False
-            continue
-        mt = _MAP_START.match(line)
-        if mt:
-            in_dynamic = mt.group(1) in render.DYNAMIC_MAPS
-        elif in_dynamic and line.strip().startswith("elements = {"):
-            if not line.endswith("}"):
-                skip_elements = True
-            continue
-        elif line.strip() == "}":
-            in_dynamic = False
-        if line:
-            out.append(line)
-    return "\n".join(out) + ("\n" if out else "")
+    return nft.strip_dynamic(listing, lambda name: name in render.DYNAMIC_MAPS)
 
 
-class Plan(object):
+class Plan(FilePlan):
     def __init__(self):
+        super(Plan, self).__init__()
         self.nft_text = ""
         self.nft_live = ""
         self.nft_desired = ""
@@ -53,9 +33,6 @@ class Plan(object):
         self.rules_del, self.rules_add = [], []
         self.routes_live, self.routes_want = {}, {}
         self.route_lines = []
-        self.files_write = {}
-        self.files_old = {}
-        self.files_stale = []
         self.units_changed = False
         self.health_restart = False
         self.dns_restart = []
@@ -94,9 +71,7 @@ class Plan(object):
     def diff(self):
         d = []
         if self.nft_change:
-            d.append({"before_header": "nft table inet %s (live)" % render.TABLE,
-                      "after_header": "nft table inet %s (desired)" % render.TABLE,
-                      "before": self.nft_live, "after": self.nft_desired})
+            d.append(nft.table_diff("inet", render.TABLE, self.nft_live, self.nft_desired))
         if self.rules_del or self.rules_add:
             d.append({"before_header": "ip rule (ours)", "after_header": "ip rule (ours)",
                       "before": "\n".join(self.rules_live) + "\n", "after": "\n".join(self.rules_want) + "\n"})
@@ -146,17 +121,10 @@ def plan(site, ad):
 
     # Files: everything rendered; split-DNS configurations of zones no longer named are stale.
     want_files = render.files(site)
-    for path, content in sorted(want_files.items()):
-        old = ad.read(path)
-        p.files_old[path] = old
-        if old != content:
-            p.files_write[path] = content
+    p.want_files(ad, want_files)
     dns_want = sorted(render.dns_instances(site))
-    for name in ad.listdir(render.DNS_DIR):
-        path = "%s/%s" % (render.DNS_DIR, name)
-        if name.endswith(".conf") and path not in want_files:
-            p.files_stale.append(path)
-            p.files_old[path] = ad.read(path)
+    p.drop_files(ad, [path for path in ("%s/%s" % (render.DNS_DIR, name) for name in ad.listdir(render.DNS_DIR))
+                      if path.endswith(".conf") and path not in want_files])
     p.units_changed = any(path.startswith(render.UNIT_DIR + "/") for path in p.files_write)
 
     # Services.
@@ -186,8 +154,7 @@ def plan(site, ad):
 
 def execute(p, ad):
     """Files, then the table (one transaction), then rules and routes (one batch), then services."""
-    for path, content in sorted(p.files_write.items()):
-        ad.write(path, content)
+    p.write_files(ad)
     for path in p.files_stale:
         ad.remove(path)
     if p.units_changed or p.files_stale:
@@ -236,11 +203,7 @@ def plan_absent(ad):
     owned = [render.NFT_FILE, render.BATCH_FILE, render.HEALTH_FILE, render.NETWORKD_DROPIN] + [
         "%s/%s" % (render.UNIT_DIR, u) for u in (render.UNIT_WAN, render.UNIT_HEALTH, render.UNIT_DNS)]
     owned += ["%s/%s" % (render.DNS_DIR, n) for n in ad.listdir(render.DNS_DIR) if n.endswith(".conf")]
-    for path in owned:
-        old = ad.read(path)
-        if old is not None:
-            p.files_stale.append(path)
-            p.files_old[path] = old
+    p.drop_files(ad, owned)
     p.dns_stop = ["azb-dns@%s.service" % n[:-len(".conf")] for n in ad.listdir(render.DNS_DIR) if n.endswith(".conf")]
     return p
 

@@ -80,10 +80,7 @@ def build(raw, zones):
         raise ValidationError("inputs", "must be a list")
     by_name = dict((z.name, z) for z in zones)
     out = []
-    for i, item in enumerate(raw):
-        path = "inputs[%d]" % i
-        if not isinstance(item, dict):
-            raise ValidationError(path, "must be a dictionary")
+    for i, item, path in f.entries(raw, "inputs"):
         name = f.name(f.need(item, "name", path), path + ".name")
         refs = item.get("from")
         refs = refs if isinstance(refs, list) else [refs] if refs not in (None, "") else []

@@ -11,6 +11,7 @@ import json
 import os
 import time
 
+from ansible_collections.azblink.nfv.plugins.module_utils.atomic import write_atomic
 from ansible_collections.azblink.nfv.plugins.module_utils.zones.render_networkd import DIR, PREFIX
 
 
@@ -47,11 +48,7 @@ class NetAdapter(object):
 
     def write(self, desired, stale):
         for name, content in desired.items():
-            tmp = os.path.join(self.dir, "." + name + ".tmp")
-            with open(tmp, "w") as fh:
-                fh.write(content)
-            os.chmod(tmp, 0o644)
-            os.rename(tmp, os.path.join(self.dir, name))
+            write_atomic(os.path.join(self.dir, name), content, 0o644, make_dirs=False)
         for name in stale:
             os.unlink(os.path.join(self.dir, name))
 

@@ -13,15 +13,15 @@ import time
 import uuid
 
 import pytest
-import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.path.dirname(HERE)
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../../..")))
-with open(os.path.join(SCENARIO, "vars.yml")) as fh:
-    VARS = yaml.safe_load(fh)
+sys.path.insert(0, REPO)
+from tests.lab import scenario  # noqa: E402 (the repository is on the path only from here)
+VARS = scenario.load_vars(HERE)
 APP = VARS["chain_lab_appliance"]
-IDX = APP.rsplit("a", 1)[1]
+IDX = scenario.appliance_index(APP)
 CLIENT_NS = "azb-a%s-c-c3" % IDX
 CLIENT = VARS["chain_lab_clients"][0]["address"].split("/")[0]
 WAN1 = VARS["azb_wans"][0]["address"][0].split("/")[0]
@@ -41,8 +41,7 @@ for i, v in enumerate(VARS["azb_vnfs"]):
 
 
 def client(argv, timeout=15):
-    return subprocess.run(["ip", "netns", "exec", CLIENT_NS] + argv, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return scenario.in_ns(CLIENT_NS, argv, timeout)
 
 
 def get(path, max_time="2"):
@@ -71,12 +70,7 @@ def state(host, seconds=20):
 
 
 def wait_for(pred, seconds, step=0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
+    return scenario.wait_for(pred, seconds, step)
 
 
 def all_up(host):

@@ -9,14 +9,13 @@ import sys
 import time
 
 import testinfra
-import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../../..")))
 sys.path.insert(0, REPO)
-from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
-with open(os.path.join(HERE, "..", "vars.yml")) as fh:
-    VARS = yaml.safe_load(fh)
+from tests.lab import capture, scenario  # noqa: E402 (the repository is on the path only from here)
+from tests.lab.scenario import wait_for  # noqa: E402
+VARS = scenario.load_vars(HERE)
 PAIR = VARS["azb_ha"]["pair"]
 GW = VARS["azb_ha"]["vips"][0]["address"].split("/")[0]
 WAN_VIP = VARS["azb_ha"]["vips"][1]["address"].split("/")[0]
@@ -47,22 +46,12 @@ def idx(name):
 
 
 def in_ns(ns, argv, timeout=30):
-    return subprocess.run(["ip", "netns", "exec", ns] + argv, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return scenario.in_ns(ns, argv, timeout)
 
 
 def lab(*args, timeout=180):
     subprocess.run([PY, "-m", "tests.lab.azblab"] + list(args), cwd=REPO, check=True, capture_output=True,
                    timeout=timeout)
-
-
-def wait_for(pred, seconds, step=0.2):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def ha_state(name):

@@ -6,15 +6,14 @@ import subprocess
 import sys
 import time
 
-import yaml
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../../..")))
-with open(os.path.join(HERE, "..", "vars.yml")) as fh:
-    VARS = yaml.safe_load(fh)
+sys.path.insert(0, REPO)
+from tests.lab import scenario  # noqa: E402 (the repository is on the path only from here)
+VARS = scenario.load_vars(HERE)
 APP = VARS["qos_lab_appliance"]
-IDX = APP.rsplit("a", 1)[1]
-NS = dict((c["label"], "azb-a%s-c-%s" % (IDX, c["label"])) for c in VARS["qos_lab_clients"])
+IDX = scenario.appliance_index(APP)
+NS = scenario.client_namespaces(APP, VARS["qos_lab_clients"])
 SRV_NS = VARS["qos_server_netns"]
 SRV = VARS["qos_server_address"]
 ISP_NS = "azb-a%s-isp1" % IDX
@@ -30,17 +29,7 @@ SETTLE_S = 3              # bulk ramps up and fills the queues before voice star
 
 
 def in_ns(ns, argv, timeout=30):
-    return subprocess.run(["ip", "netns", "exec", ns] + argv, capture_output=True, text=True, timeout=timeout,
-                          check=False)
-
-
-def wait_for(pred, seconds, step=0.2):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
+    return scenario.in_ns(ns, argv, timeout)
 
 
 def voice(count):

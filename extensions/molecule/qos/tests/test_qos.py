@@ -13,10 +13,11 @@ import sys
 import pytest
 
 from flows import (APP, BULK_GUARANTEE_MBIT, DOWN_MBIT, ISP_NS, LINK_MBIT, PY, QOS_OFF, QOS_ON, REPO, SRV,
-                   VOICE_PORT, iperf, mbit, row, start_servers, voice, voice_under_bulk, wait_for)
+                   VOICE_PORT, iperf, mbit, row, start_servers, voice, voice_under_bulk)
 
 sys.path.insert(0, REPO)
 from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
+from tests.lab.scenario import wait_for  # noqa: E402
 
 
 def qos_off(host):

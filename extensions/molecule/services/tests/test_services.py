@@ -14,18 +14,19 @@ import tempfile
 import time
 
 import pytest
-import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.path.dirname(HERE)
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../../..")))
 EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 LAB_INVENTORY = os.path.join(EPHEMERAL, "lab-inventory.yml")
-with open(os.path.join(SCENARIO, "vars.yml")) as fh:
-    VARS = yaml.safe_load(fh)
+sys.path.insert(0, REPO)
+from tests.lab import scenario  # noqa: E402 (the repository is on the path only from here)
+from tests.lab.scenario import wait_for  # noqa: E402
+VARS = scenario.load_vars(HERE)
 APP = VARS["services_lab_appliance"]
-IDX = APP.rsplit("a", 1)[1]
-NS = dict((c["label"], "azb-a%s-c-%s" % (IDX, c["label"])) for c in VARS["services_lab_clients"])
+IDX = scenario.appliance_index(APP)
+NS = scenario.client_namespaces(APP, VARS["services_lab_clients"])
 PY = os.path.join(REPO, ".venv/bin/python")
 BOX = "10.3.0.1"
 WAN1 = VARS["azb_zones"][0]["address"][0].split("/")[0]
@@ -41,24 +42,13 @@ def figure(line):
 
 
 def in_ns(label, argv, timeout=20, data=None):
-    return subprocess.run(["ip", "netns", "exec", NS[label]] + argv, capture_output=True, text=True,
-                          input=data, timeout=timeout, check=False)
+    return scenario.in_ns(NS[label], argv, timeout, data)
 
 
 def curl(label, *args, max_time="2"):
     res = in_ns(label, ["curl", "-s", "-S", "--max-time", max_time, "-o", "-", "-w", "\n%{http_code}"] + list(args))
     body, _sep, code = res.stdout.rpartition("\n")
     return res.returncode, code, body
-
-
-def wait_for(pred, seconds, step=0.2):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(step)
-    return pred()
 
 
 def env():

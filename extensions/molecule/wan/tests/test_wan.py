@@ -14,15 +14,16 @@ import sys
 import time
 
 import pytest
-import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(HERE, "../../../..")))
-with open(os.path.join(HERE, "..", "vars.yml")) as fh:
-    VARS = yaml.safe_load(fh)
+sys.path.insert(0, REPO)
+from tests.lab import scenario  # noqa: E402 (the repository is on the path only from here)
+from tests.lab.scenario import in_ns  # noqa: E402
+VARS = scenario.load_vars(HERE)
 APP = VARS["wan_lab_appliance"]
-IDX = APP.rsplit("a", 1)[1]
-NS = dict((c["label"], "azb-a%s-c-%s" % (IDX, c["label"])) for c in VARS["wan_lab_clients"])
+IDX = scenario.appliance_index(APP)
+NS = scenario.client_namespaces(APP, VARS["wan_lab_clients"])
 CORP_NS = VARS["wan_corp_netns"]
 ISP = {1: "azb-a%s-isp1" % IDX, 2: "azb-a%s-isp2" % IDX}
 WAN1 = VARS["azb_wans"][0]["address"][0].split("/")[0]
@@ -36,11 +37,6 @@ BLACKHOLE = """table inet azb_h5_fault {
   chain in_drop { type filter hook input priority -10; iifname "cust0" drop; }
 }
 """
-
-
-def in_ns(ns, argv, timeout=15, data=None):
-    return subprocess.run(["ip", "netns", "exec", ns] + argv, capture_output=True, text=True, input=data,
-                          timeout=timeout, check=False)
 
 
 def egress(label, max_time="3"):
@@ -80,12 +76,8 @@ def state(host):
 
 
 def wait_for(pred, seconds, step=0.05):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
+    """Failover is timed with it: a finer step than the shared default."""
+    return scenario.wait_for(pred, seconds, step)
 
 
 def wait_wan_up(host, name, seconds=40):

@@ -9,11 +9,14 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 
 import pytest
 
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.getcwd())
+sys.path.insert(0, REPO)
+from tests.lab import scenario  # noqa: E402 (the repository is on the path only from here)
 EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 LAB_INVENTORY = os.path.join(EPHEMERAL, "lab-inventory.yml")
 PY = os.path.join(REPO, ".venv/bin/python")
@@ -77,13 +80,7 @@ def ns(*argv, timeout=30):
 
 
 def wait_for(fn, timeout, step=1.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return None
+    return scenario.wait_for(fn, timeout, step) or None
 
 
 def status(ip, via_host=None):

@@ -5,6 +5,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.chain import model
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from tests.unit import docpath
 from tests.unit.plugins.module_utils.chain.conftest import EXAMPLE
+from tests.unit.refusal import assert_refused
 
 DELETE = docpath.DELETE
 SECOND_CHAIN = {"name": "lab-out", "from": ["10.1.0.0/24"], "hops": [{"name": "fw", "instances": ["fw2"]}],
@@ -64,10 +65,7 @@ BAD = [
 def test_bad_input_is_refused_with_its_path(example, case):
     _id, where, value, path, words = case
     doc = docpath.changed(example, where, value)
-    with pytest.raises(ValidationError) as err:
-        model.build(doc)
-    assert err.value.path == path, str(err.value)
-    assert words in err.value.reason, str(err.value)
+    assert_refused(lambda: model.build(doc), path, words)
 
 
 def test_conflicting_classifiers_are_refused(example):

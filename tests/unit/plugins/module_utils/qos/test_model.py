@@ -1,9 +1,9 @@
 """azb_qos's model rejects bad input with the field path, before anything touches the box."""
 import pytest
 
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.qos import model
 
+from tests.unit.refusal import assert_refused
 from .conftest import GOOD, mutate
 
 BAD = [
@@ -51,10 +51,7 @@ BAD = [
 
 @pytest.mark.parametrize("what,path,value,field,words", BAD, ids=[b[0] for b in BAD])
 def test_bad_input_is_refused_with_its_field_path(what, path, value, field, words):
-    with pytest.raises(ValidationError) as exc:
-        model.build(mutate(path, value))
-    assert exc.value.path == field, str(exc.value)
-    assert words in exc.value.reason, str(exc.value)
+    assert_refused(lambda: model.build(mutate(path, value)), field, words)
 
 
 def test_good_input_builds(good):

@@ -6,6 +6,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.errors import Validati
 from ansible_collections.azblink.nfv.plugins.module_utils.services import catalog_model
 from tests.unit.docpath import DELETE
 
+from tests.unit.refusal import assert_refused
 from .conftest import catalog_with
 
 BAD = [
@@ -49,10 +50,7 @@ BAD = [
 
 @pytest.mark.parametrize("what,path,value,field,words", BAD, ids=[b[0] for b in BAD])
 def test_bad_input_names_the_field(what, path, value, field, words):
-    with pytest.raises(ValidationError) as exc:
-        catalog_model.build(catalog_with(path, value))
-    assert exc.value.path == field, "%s: %s" % (what, exc.value)
-    assert words in exc.value.reason, "%s: %s" % (what, exc.value)
+    assert_refused(lambda: catalog_model.build(catalog_with(path, value)), field, words)
 
 
 def test_two_kinds_of_one_service_are_refused(request_):

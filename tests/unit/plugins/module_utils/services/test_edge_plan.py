@@ -55,7 +55,7 @@ class FakeBox(object):
             self.active.discard(args[2])
         return 0, "", ""
 
-    def must(self, argv, data=None, what=None):
+    def run_ok(self, argv, data=None, what=None):
         self.commands.append(tuple(argv))
         if argv[:2] == ["systemctl", "enable"]:
             self.enabled.update(argv[2:])

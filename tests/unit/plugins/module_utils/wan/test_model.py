@@ -1,9 +1,9 @@
 """azb_wan_policy's model rejects bad input with the field path, before anything touches the box."""
 import pytest
 
-from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.wan import model
 
+from tests.unit.refusal import assert_refused
 from .conftest import GOOD, mutate
 
 BAD = [
@@ -82,10 +82,7 @@ BAD = [
 
 @pytest.mark.parametrize("what,path,value,field,words", BAD, ids=[b[0] for b in BAD])
 def test_bad_input_names_the_field(what, path, value, field, words):
-    with pytest.raises(ValidationError) as exc:
-        model.build(mutate(path, value))
-    assert exc.value.path == field, "%s: %s" % (what, exc.value)
-    assert words in exc.value.reason, "%s: %s" % (what, exc.value)
+    assert_refused(lambda: model.build(mutate(path, value)), field, words)
 
 
 def test_good_input_builds(good):

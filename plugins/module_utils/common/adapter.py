@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every azb adapter does the same way on the box: files (written whole or not at all),
+commands that must succeed, systemd units, and the one nft table a module owns.
+
+An adapter subclasses ``Commands`` (or only ``Files``), names its exception class in ``error``
+and keeps what is its own. ``run(argv, data=None) -> (rc, out, err)`` is
+AnsibleModule.run_command (see ``common.runner``) or a test's fake.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+
+from ansible_collections.azblink.nfv.plugins.module_utils.atomic import write_atomic
+
+
+class Files(object):
+    @staticmethod
+    def read(path, binary=False):
+        """The file's content, or None when it is missing or unreadable (as text: undecodable)."""
+        try:
+            with open(path, "rb" if binary else "r") as fh:
+                return fh.read()
+        except (IOError, OSError, UnicodeDecodeError):
+            return None
+
+    def file_mode(self, path):
+        """The mode ``write`` gives ``path`` when the caller names none (scripts override it)."""
+        return 0o644
+
+    def write(self, path, content, mode=None):
+        write_atomic(path, content, self.file_mode(path) if mode is None else mode)
+
+    @staticmethod
+    def remove(path):
+        """A file, link or directory, if it is there."""
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        elif os.path.lexists(path):
+            os.unlink(path)
+
+    @staticmethod
+    def listdir(path):
+        """Sorted names in ``path``; none when it is missing."""
+        try:
+            return sorted(os.listdir(path))
+        except OSError:
+            return []
+
+
+class Commands(Files):
+    error = RuntimeError
+
+    def __init__(self, run):
+        self.run = run
+
+    def run_ok(self, argv, data=None, what=None):
+        """``argv``'s output; when it fails, ``error`` naming ``what`` (default: the command)."""
+        rc, out, err = self.run(argv, data=data)
+        if rc != 0:
+            raise self.error("%s failed: %s" % (what or " ".join(argv), (err or out or "").strip()))
+        return out
+
+    # -- systemd ---------------------------------------------------------------------------------
+    def systemctl(self, *args):
+        """(rc, out, err): for questions and best-effort steps; ``must`` for steps that must work."""
+        return self.run(["systemctl"] + list(args))
+
+    def must(self, *args):
+        self.run_ok(["systemctl"] + list(args))
+
+    def unit_enabled(self, unit):
+        return self.systemctl("is-enabled", "--quiet", unit)[0] == 0
+
+    def unit_active(self, unit):
+        return self.systemctl("is-active", "--quiet", unit)[0] == 0
+
+
+class NftTable(Commands):
+    """Commands of an adapter that owns one nft table: ``nft_family`` and ``nft_table`` name it,
+    ``nft`` is the binary."""
+    nft_family = "inet"
+    nft_table = None
+
+    def __init__(self, run, nft="nft"):
+        super(NftTable, self).__init__(run)
+        self.nft = nft
+
+    def nft_live(self):
+        """The table as nft prints it; empty when it is not loaded."""
+        rc, out, _err = self.run([self.nft, "list", "table", self.nft_family, self.nft_table])
+        return out if rc == 0 else ""
+
+    def nft_canonical(self, text):
+        """What nft prints for ``text``, loaded into a throwaway network namespace (proves it loads)."""
+        script = "set -e; %s -f - ; %s list table %s %s" % (self.nft, self.nft, self.nft_family, self.nft_table)
+        rc, out, err = self.run(["unshare", "--net", "sh", "-c", script], data=text)
+        if rc != 0:
+            raise self.error("the rendered nft table does not load: %s" % (err or out).strip())
+        return out
+
+    def nft_apply(self, text):
+        self.run_ok([self.nft, "-f", "-"], data=text, what="nft -f (table %s %s)" % (self.nft_family, self.nft_table))
