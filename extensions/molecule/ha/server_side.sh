@@ -7,7 +7,7 @@ NS=${HA_NETNS:-azb-h23srv}
 ADDR=${HA_ADDRESS:-203.0.113.224}
 PEER=aq-${NS#azb-}
 PEER=${PEER:0:15}
-INET_HOST="$(cd "$(dirname "$0")/../.." && pwd)/tests/lab/inet_host.sh"
+INET_HOST="$(cd "$(dirname "$0")/../../.." && pwd)/tests/lab/inet_host.sh"
 case "$1" in
 up)
   "$INET_HOST" up "$NS" "$ADDR" srv0 "$PEER"

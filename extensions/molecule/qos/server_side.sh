@@ -10,7 +10,7 @@ ISP_NS=${QOS_ISP_NETNS:-azb-a22-isp1}
 MODEM=${QOS_MODEM:-tbf rate 22mbit burst 32kbit latency 300ms}
 PEER=aq-${NS#azb-}
 PEER=${PEER:0:15}
-INET_HOST="$(cd "$(dirname "$0")/../.." && pwd)/tests/lab/inet_host.sh"
+INET_HOST="$(cd "$(dirname "$0")/../../.." && pwd)/tests/lab/inet_host.sh"
 case "$1" in
 up)
   "$INET_HOST" up "$NS" "$ADDR" srv0 "$PEER"

@@ -12,7 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 case "$1" in
 up)
   mkdir -p "$RUN"
-  "$HERE/../../tests/lab/inet_host.sh" up "$NS" "$ADDR" corp0 acorp
+  "$HERE/../../../tests/lab/inet_host.sh" up "$NS" "$ADDR" corp0 acorp
   # The stand-in for the compliance VPN: a veth tun-corp in the appliance (a zone of role wan) to
   # corp1 here. The tests switch the tunnel with corp1's link state (down = the tunnel is down).
   if ! ip -n "$NS" link show corp1 >/dev/null 2>&1; then
@@ -44,7 +44,7 @@ down)
       pid=$(cat "$RUN/$name.pid"); kill "$pid" 2>/dev/null || true; rm -f "$RUN/$name.pid"
     fi
   done
-  "$HERE/../../tests/lab/inet_host.sh" down "$NS" "$ADDR" corp0 acorp
+  "$HERE/../../../tests/lab/inet_host.sh" down "$NS" "$ADDR" corp0 acorp
   rmdir "$RUN" 2>/dev/null || true
   ;;
 esac

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_awx  # noqa: E402  pylint: disable=wrong-import-position
 
-ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
+ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")))
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-SECRET-KEY-acme\n-----END OPENSSH PRIVATE KEY-----"
 VARS = """
 azb_awx_validate_certs: false
