@@ -41,6 +41,13 @@ def keepalived(n):
            "  # gratuitous ARP at once and again after 1 s: clients and the ISP move to the new master",
            "  vrrp_garp_master_delay 1",
            "  vrrp_garp_master_repeat 2",
+           "  # a node that comes back may call itself master for a moment (before it hears the pair) and",
+           "  # announce the shared addresses: the master answers its lower-priority advert with gratuitous",
+           "  # ARP at once, and repeats them every 5 s, so neighbours never keep pointing at the wrong node",
+           "  vrrp_garp_lower_prio_repeat 2",
+           "  vrrp_garp_lower_prio_delay 0",
+           "  vrrp_garp_master_refresh 5",
+           "  vrrp_garp_master_refresh_repeat 1",
            "}"]
     if n.wan_check:
         w = n.wan_check
