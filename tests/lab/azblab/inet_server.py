@@ -3,6 +3,7 @@
 /ip is how tests see which WAN address a flow left the appliance with (egress NAT, multi-WAN).
 """
 import argparse
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -20,7 +21,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def log_message(self, fmt, *args):
-        print("%s %s" % (self.client_address[0], fmt % args), flush=True)
+        # With the time: a failing scenario's probes can be matched against what reached the internet.
+        print("%.3f %s %s" % (time.time(), self.client_address[0], fmt % args), flush=True)
 
 
 def main():
