@@ -8,8 +8,9 @@ import subprocess
 import pytest
 
 
-def load(text):
-    """nft -f the ruleset in a fresh network namespace; return `nft list ruleset` as nft prints it."""
+def load(text, listing="nft list ruleset"):
+    """nft -f the ruleset in a fresh network namespace; return what ``listing`` (an nft command run in
+    that namespace, `nft list ruleset` by default) prints."""
     if not shutil.which("nft") or not shutil.which("unshare"):
         reason = "nft or unshare is not installed here"
     else:
@@ -18,7 +19,7 @@ def load(text):
     if reason:
         print("SKIP reason: " + reason)
         pytest.skip(reason)
-    res = subprocess.run(["unshare", "--net", "sh", "-c", "nft -f - && nft list ruleset"], input=text,
+    res = subprocess.run(["unshare", "--net", "sh", "-c", "nft -f - && " + listing], input=text,
                          capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stderr
     return res.stdout

@@ -4,10 +4,6 @@ import copy
 import importlib.util
 import json
 import os
-import shutil
-import subprocess
-
-import pytest
 
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, render_nft
 from tests.unit import nft_scratch
@@ -25,11 +21,8 @@ def metrics_module():
 
 def live_json(site):
     """`nft -j list table inet azblink` of the rendered ruleset, loaded by the real nft."""
-    nft_scratch.load(render_nft.render(site))   # skips, with the reason, where namespaces are not possible
-    res = subprocess.run(["unshare", "--net", "sh", "-c", "nft -f - && nft -j list table inet azblink"],
-                         input=render_nft.render(site), capture_output=True, text=True, check=False)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout)
+    # nft_scratch skips, with the reason printed, where nft or a network namespace is not possible.
+    return json.loads(nft_scratch.load(render_nft.render(site), "nft -j list table inet azblink"))
 
 
 def set_counters(doc, packets_of):
@@ -52,8 +45,6 @@ def set_counters(doc, packets_of):
 
 
 def test_policy_and_zone_pair_counters_come_from_the_live_ruleset():
-    if not shutil.which("nft"):
-        pytest.skip("nft is not installed here")
     doc = copy.deepcopy(GOOD)
     doc["policies"] = doc["policies"] + [
         {"name": "office-lab-ssh", "from": ["office"], "to": ["lab"], "proto": "tcp", "ports": ["22"],
