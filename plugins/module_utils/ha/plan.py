@@ -102,7 +102,8 @@ def plan_absent(ad, units):
         if ad.unit_enabled(unit) or ad.unit_active(unit):
             p.disable.append(unit)
     paths = [render.KEEPALIVED_CONF, render.CONNTRACKD_CONF, render.NOTIFY, render.WAN_CHECK, render.NFT_FILE,
-             NAT_UNIT_PATH] + ["%s/%s.d/%s" % (render.UNIT_DIR, u, render.DROPIN) for u in units]
+             NAT_UNIT_PATH] + ["%s/%s.d/%s" % (render.UNIT_DIR, u, render.DROPIN) for u in units] + sorted(
+                 render.order_dropins())
     p.drop_files(ad, paths)
     p.nft_live = ad.nft_live()
     p.nft_change = bool(p.nft_live)

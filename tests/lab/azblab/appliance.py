@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import time
 
 from . import system
@@ -176,6 +177,9 @@ def record_fresh_sysctls(app: Appliance) -> None:
     _write(path, vals)
 
 
+FLUSH_CONNTRACK = "from pyroute2 import NFCTSocket\nsock = NFCTSocket()\nsock.flush()\nsock.close()\n"
+
+
 def power_off_network(app: Appliance) -> None:
     """What a power cycle does to a box's network: the namespace outlives the container, so the
     lab clears it by hand: ruleset, routes, addresses, every link the box made (bridges, taps,
@@ -184,6 +188,9 @@ def power_off_network(app: Appliance) -> None:
         return
     nsx = ["ip", "netns", "exec", app.netns]
     system.run(nsx + ["nft", "flush", "ruleset"], check=False, capture=True)
+    # A booting box's kernel has no connections: without this, a "rebooted" HA node would come back
+    # with the flows it carried before it lost power (and hand them to its conntrackd).
+    system.run(nsx + [sys.executable, "-c", FLUSH_CONNTRACK], check=False, capture=True)
     links = json.loads(system.out(["ip", "-n", app.netns, "-j", "link", "show"]) or "[]")
     for link in links:
         name = link["ifname"]

@@ -104,12 +104,31 @@ def takeover():
     return old, new, silence, tick, (seen, on_cable)
 
 
+def diagnose():
+    """What each node and the segments hold, and where one new connection's packets go (printed when a
+    check of new connections fails, so a CI log shows the cause)."""
+    caps = [(p, capture.start(WAN_SEG, p, ["-e", "host", WEB], 8, 20)) for p in ("m-a%s" % idx(n) for n in PAIR)]
+    print("\n== diagnosis at %s: curl -> %r" % (time.strftime("%H:%M:%S"), curl_ip()))
+    for port, cap in caps:
+        cap.terminate()
+        print("-- frames to/from %s on the WAN segment's %s:\n%s" % (WEB, port, "\n".join(capture.packets(cap))))
+    for n in PAIR:
+        for cmd in ("cat /run/azblink/ha-state", "ip -br addr", "ip neigh", "conntrack -L -d %s" % WEB,
+                    "journalctl -b --no-pager -o short-precise | grep -E 'Keepalived|azb-ha|conntrack' | tail -30"):
+            res = node(n).run(cmd)
+            print("-- %s: %s\n%s%s" % (n, cmd, res.stdout, res.stderr))
+    for ns in (WAN_SEG, CLIENT):
+        print("-- %s: ip neigh\n%s" % (ns, in_ns(ns, ["ip", "neigh"]).stdout))
+
+
 def boot_back_as_backup(old, new):
     lab("restart", old)
     assert wait_for(lambda: ha_state(old) == "BACKUP", 90, 1), "%s did not come back as backup" % old
     time.sleep(3.0)  # several adverts: a preempting node would have taken the addresses by now
     assert ha_state(new) == "MASTER", "the returning node took the gateway back (preemption is off)"
     seen, on_cable = syn_seen_on_cable(new, curl_ip)
+    if not (seen == WAN_VIP and on_cable):
+        diagnose()
     assert seen == WAN_VIP and on_cable, "after %s returned, traffic must stay on %s (the server saw %r, SYN on %s's " \
         "cable: %s)" % (old, new, seen, new, on_cable)
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from pair import (CLIENT, GW, PAIR, WAN_VIP, WEB, boot_back_as_backup, curl_ip, in_ns, lab, master, node, outage,
-                  start_ticker_server, syn_seen_on_cable, takeover, wait_for)
+from pair import (CLIENT, GW, PAIR, WAN_VIP, WEB, boot_back_as_backup, curl_ip, diagnose, in_ns, lab, master, node,
+                  outage, start_ticker_server, syn_seen_on_cable, takeover, wait_for)
 
 TRIALS = int(os.environ.get("AZB_HA_TRIALS", "5"))
 TARGET_S = 2.0
@@ -54,6 +54,8 @@ def test_takeover_keeps_the_gateway_the_session_and_the_egress():
         try:
             assert tick.get("error") is None and tick.get("ticks", 0) > 100, tick
             assert tick["since_last_tick_s"] < 1.5, "the session stopped after the takeover: %s" % tick
+            if not (seen == WAN_VIP and on_cable):
+                diagnose()
             assert seen == WAN_VIP and on_cable
         finally:
             boot_back_as_backup(old, new)

@@ -69,3 +69,11 @@ def test_synced_tcp_flows_are_not_invalid_on_the_new_master(good):
     unit = render.nat_unit()
     assert unit.index("ExecStart=/sbin/sysctl -q -w net.netfilter.nf_conntrack_tcp_be_liberal=1") < unit.index(
         "ExecStart=/usr/sbin/nft -f /etc/azblink/ha.nft")
+
+
+def test_conntrackd_waits_for_its_address_and_keepalived_for_conntrackd(good):
+    files = render.files(model.build(good))
+    ct = files["/etc/systemd/system/conntrackd.service.d/40-azb-ha-order.conf"]
+    ka = files["/etc/systemd/system/keepalived.service.d/40-azb-ha-order.conf"]
+    assert "After=network-online.target" in ct and "Wants=network-online.target" in ct
+    assert "After=conntrackd.service" in ka and "Wants=conntrackd.service" in ka
