@@ -1,7 +1,8 @@
 """A road warrior on the lab internet: its own namespace on azb-inet's `core` bridge, and an OpenVPN
-client session from it, bounded in time. Used by scenarios that test VPN clients (multisite,
+or WireGuard client session from it (the configuration the vpn role exported), bounded in time. Used by scenarios that test VPN clients (multisite,
 observability). Every namespace and process made here is removed / stopped by name or PID."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -46,6 +47,34 @@ def openvpn_session(ns, bundle, wait=20, dev="azbrwtun0"):
             break
         time.sleep(0.3)
     return proc, log, False
+
+
+def wireguard_session(ns, conf, workdir, dev="azbrw0"):
+    """wireguard-go in NS brought up from the exported wg-quick CONF (its Address, its AllowedIPs routed
+    into the tunnel); returns the process (end it with ``stop``). The stripped copy goes to WORKDIR."""
+    text = open(conf).read()
+    address = re.search(r"^Address = (\S+)", text, re.M).group(1)
+    allowed = re.search(r"^AllowedIPs = (.+)$", text, re.M).group(1).replace(" ", "").split(",")
+    stripped = os.path.join(workdir, os.path.basename(conf) + ".stripped")
+    with open(stripped, "w") as fh:
+        fh.write(sh("wg-quick strip %s" % conf).stdout)
+    os.chmod(stripped, 0o600)
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, "wireguard-go", "-f", dev],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while sh("ip -n %s link show %s" % (ns, dev), check=False).returncode != 0:
+            if time.time() > deadline or proc.poll() is not None:
+                raise AssertionError("wireguard-go did not make %s in %s" % (dev, ns))
+            time.sleep(0.1)
+        sh("ip netns exec %s wg setconf %s %s" % (ns, dev, stripped))
+        sh("ip -n %s address add %s dev %s && ip -n %s link set %s up" % (ns, address, dev, ns, dev))
+        for net in allowed:
+            sh("ip -n %s route add %s dev %s" % (ns, net, dev))
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
 
 
 def stop(proc):

@@ -181,18 +181,11 @@ def rw_netns():
     made = []
 
     def make(name, addr):
-        ns, host_if, inet_if = "azb-rw-%s" % name, "rw%s0" % name, "rw%s1" % name
-        sh("ip netns add %s" % ns)
-        made.append((ns, inet_if))
-        sh("ip link add %s netns %s type veth peer name %s netns azb-inet" % (host_if, ns, inet_if))
-        sh("ip -n azb-inet link set %s master core up" % inet_if)
-        sh("ip -n %s link set lo up && ip -n %s address add %s/24 dev %s && ip -n %s link set %s up && "
-           "ip -n %s route add default via 203.0.113.254" % (ns, ns, addr, host_if, ns, host_if, ns))
-        return ns
+        made.append(("azb-rw-%s" % name, "rw%s" % name))
+        return roadwarrior.netns_up(made[-1][0], addr, made[-1][1])
     yield make
-    for ns, inet_if in made:
-        sh("ip -n azb-inet link del %s" % inet_if, check=False)
-        sh("ip netns del %s" % ns, check=False)
+    for ns, veth in made:
+        roadwarrior.netns_down(ns, veth)
 
 
 def test_road_warrior_with_the_exported_wireguard_config_reaches_site_a(clients, rw_netns):
@@ -201,30 +194,13 @@ def test_road_warrior_with_the_exported_wireguard_config_reaches_site_a(clients,
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n", "the QR code is not a PNG"
     assert oct(os.stat(conf).st_mode & 0o777) == "0o600"
-    text = open(conf).read()
-    address = re.search(r"^Address = (\S+)", text, re.M).group(1)
-    allowed = re.search(r"^AllowedIPs = (.+)$", text, re.M).group(1).replace(" ", "").split(",")
     ns = rw_netns("wg", "203.0.113.201")
-    stripped = sh(["wg-quick", "strip", conf]).stdout
-    with open(os.path.join(EPH, "rw1-stripped.conf"), "w") as f:
-        f.write(stripped)
-    os.chmod(os.path.join(EPH, "rw1-stripped.conf"), 0o600)
-    proc = subprocess.Popen(["ip", "netns", "exec", ns, "wireguard-go", "-f", "azbrw0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = roadwarrior.wireguard_session(ns, conf, EPH)
     try:
-        for dummy_i in range(50):
-            if sh("ip -n %s link show azbrw0" % ns, check=False).returncode == 0:
-                break
-            time.sleep(0.1)
-        sh("ip netns exec %s wg setconf azbrw0 %s" % (ns, os.path.join(EPH, "rw1-stripped.conf")))
-        sh("ip -n %s address add %s dev azbrw0 && ip -n %s link set azbrw0 up" % (ns, address, ns))
-        for net in allowed:
-            sh("ip -n %s route add %s dev azbrw0" % (ns, net))
         res = ping(ns, A_CLIENT)
         assert " 0% packet loss" in res.stdout, res.stdout
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+        roadwarrior.stop(proc)
 
 
 def test_limit_run_keeps_the_peer_outside_the_play_and_changes_nothing(site_a):

@@ -17,7 +17,7 @@ import testinfra
 
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.getcwd())
 sys.path.insert(0, REPO)
-from tests.lab import capture  # noqa: E402 (the repository is on the path only from here)
+from tests.lab import capture, roadwarrior  # noqa: E402 (the repository is on the path only from here)
 EPH = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", os.path.join(EPH, "inventory", "ansible_inventory.yml"))
 LAB = [os.path.join(REPO, ".venv/bin/python"), "-m", "tests.lab.azblab", "--inventory",
@@ -138,6 +138,25 @@ def test_vm_of_hq_and_vm_of_branch_talk_through_the_tunnel(hq, branch, vms_up):
     assert rc == 0 and "hostname=pos" in out, out
     assert transfer(hq) > before, "the VMs' packets did not cross %s" % TUNNEL
 
+
+
+def test_road_warrior_with_the_exported_config_reaches_the_hq_vm(hq, vms_up):
+    """The NOC laptop of the example (tunnel acmerw, client noc-laptop) dials HQ from the lab internet with
+    the configuration the vpn role exported, and reaches the ERP VM in HQ's office zone."""
+    conf = os.path.join(EPH, "vpn-export", HQ, "noc-laptop.conf")
+    assert oct(os.stat(conf).st_mode & 0o777) == "0o600", "the exported configuration holds a key"
+    ns = roadwarrior.netns_up("azb-rw-site", "203.0.113.205", "rwsite")
+    try:
+        proc = roadwarrior.wireguard_session(ns, conf, EPH)
+        try:
+            res = roadwarrior.sh("ip netns exec %s ping -c 3 -W 1 -w 10 %s" % (ns, ERP), check=False)
+            assert " 0% packet loss" in res.stdout, res.stdout + res.stderr
+            client = hq.check_output("wg show acmerw latest-handshakes").split()
+            assert len(client) == 2 and int(client[1]) > 0, "HQ saw no handshake from the laptop: %s" % client
+        finally:
+            roadwarrior.stop(proc)
+    finally:
+        roadwarrior.netns_down(ns, "rwsite")
 
 def test_unbound_vm_goes_out_its_wan_and_bound_vm_never_does(hq, branch, vms_up):
     rc, out = guest_http(hq, "erp", WEB, "/ip")
