@@ -10,13 +10,14 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: azb_box_facts
-short_description: Learn what the site's roles read of the box (distribution, memory, vCPUs, installed packages) in one call
+short_description: Learn what the site's roles read of the box (distribution, memory, vCPUs, packages, cgroups) in one call
 version_added: 0.1.0
 description:
   - Returns, as facts, the distribution (C(distribution), C(distribution_version),
     C(distribution_major_version), C(os_family)), C(memtotal_mb) and C(processor_vcpus), computed by
-    Ansible's own fact collectors, so they equal what C(ansible.builtin.setup) reports; and
-    C(azb_installed_packages), the packages dpkg's database says are installed.
+    Ansible's own fact collectors, so they equal what C(ansible.builtin.setup) reports;
+    C(azb_installed_packages), the packages dpkg's database says are installed; and
+    C(azb_cgroups_writable), whether C(/sys/fs/cgroup) is writable (the hypervisor role's probe).
   - C(playbooks/site.yml) calls it instead of gathering every fact subset and asking dpkg in a
     second call; the roles read nothing else of the box's facts. A role run on its own still
     gathers facts as usual and, without C(azb_installed_packages), calls apt.
@@ -82,8 +83,13 @@ ansible_facts:
       type: list
       elements: str
       returned: always
+    azb_cgroups_writable:
+      description: Whether C(/sys/fs/cgroup) is writable (it is not inside a container).
+      type: bool
+      returned: always
 """
 
+import os
 import platform
 
 from ansible.module_utils.facts.hardware.linux import LinuxHardware
@@ -117,6 +123,8 @@ def main():
     if rc != 0:
         module.fail_json(msg="dpkg-query failed: %s" % (err or out).strip())
     facts["azb_installed_packages"] = installed_packages(out)
+    # as the hypervisor role's probe (test -w): access(2), so a read-only mount answers no
+    facts["azb_cgroups_writable"] = os.access("/sys/fs/cgroup", os.W_OK)
     module.exit_json(changed=False, ansible_facts=facts)
 
 
