@@ -22,8 +22,8 @@ description:
     C(lookup('ansible.builtin.file', ...)) or C(lookup('ansible.builtin.template', ...)).
   - Meant for text files of a few hundred KiB at most (the content travels in the module's arguments).
   - With O(units), the systemd units the files make up (or that the role needs) are enabled, started
-    or stopped in the same call, after the files: systemd re-reads its units first when a file under
-    C(/etc/systemd/) or C(/lib/systemd/) changed. Their states are read with one C(systemctl show),
+    or stopped in the same call, after the files (systemd re-reads its units first when a file under
+    C(/etc/systemd/) or C(/lib/systemd/) changed). Their states are read with one C(systemctl show),
     where C(ansible.builtin.systemd_service) costs a round trip per unit. Units are not restarted
     when their files change (notify a handler for that).
 author:
