@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: azb_files
-short_description: Put a set of files and directories on the box in one module call
+short_description: Put a role's files and directories on the box, with their systemd units, in one module call
 version_added: 0.1.0
 description:
   - Makes each listed path a directory, a file with the given content, or absent, with its mode,
@@ -21,6 +21,11 @@ description:
     C(file) call). The content comes from the controller, for example with
     C(lookup('ansible.builtin.file', ...)) or C(lookup('ansible.builtin.template', ...)).
   - Meant for text files of a few hundred KiB at most (the content travels in the module's arguments).
+  - With O(units), the systemd units the files make up (or that the role needs) are enabled, started
+    or stopped in the same call, after the files (systemd re-reads its units first when a file under
+    C(/etc/systemd/) or C(/lib/systemd/) changed). Their states are read with one C(systemctl show),
+    where C(ansible.builtin.systemd_service) costs a round trip per unit. Units are not restarted
+    when their files change (notify a handler for that).
 author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
@@ -56,6 +61,27 @@ options:
         description: Owning group.
         type: str
         default: root
+  units:
+    description:
+      - systemd units to converge after the files, in order (as C(ansible.builtin.systemd_service)
+        with O(units[].enabled) and O(units[].state)). Empty by default.
+      - In check mode a unit systemd does not know yet (its file is only about to be written) is
+        reported as to be enabled or started; otherwise an unknown unit fails, naming it.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The unit's name, with its suffix (C(ulogd2.service), C(azb-vm-health.timer)).
+        type: str
+        required: true
+      enabled:
+        description: Whether the unit starts at boot; unset leaves it as it is.
+        type: bool
+      state:
+        description: Whether it runs now; unset leaves it as it is.
+        type: str
+        choices: [started, stopped]
 """
 
 EXAMPLES = r"""
@@ -69,6 +95,14 @@ EXAMPLES = r"""
       - path: /etc/sysctl.d/60-azblink.conf
         content: "{{ lookup('ansible.builtin.template', 'sysctl.conf.j2') }}"
   register: files
+
+- name: Write a unit and keep it enabled and running (one round trip on a no-op converge)
+  azblink.nfv.azb_files:
+    files:
+      - path: /etc/systemd/system/azb-example.service
+        content: "{{ lookup('ansible.builtin.file', 'azb-example.service') }}"
+    units:
+      - {name: azb-example.service, enabled: true, state: started}
 
 - name: Reload systemd only when a unit changed
   ansible.builtin.systemd_service:
@@ -88,9 +122,19 @@ changes:
   returned: always
   type: dict
   sample: {"/etc/sysctl.d/60-azblink.conf": ["content"]}
+changed_units:
+  description: Each unit that changed (or would change) with what was done (enable, disable, start, stop).
+  returned: always
+  type: dict
+  sample: {"ulogd2.service": ["start"]}
+daemon_reloaded:
+  description: Whether systemd re-read its units (a file under a systemd directory changed and O(units) is set).
+  returned: always
+  type: bool
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils import files
+from ansible_collections.azblink.nfv.plugins.module_utils import units
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
 
@@ -103,19 +147,41 @@ def main():
             mode=dict(type="str", default="0644"),
             owner=dict(type="str", default="root"),
             group=dict(type="str", default="root"),
+        )), units=dict(type="list", elements="dict", default=[], options=dict(
+            name=dict(type="str", required=True),
+            enabled=dict(type="bool"),
+            state=dict(type="str", choices=["started", "stopped"]),
         ))),
         supports_check_mode=True,
     )
+    wanted_units = module.params["units"]
     try:
         changes = files.plan(module.params["files"])
+        units.check(wanted_units)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     if changes and not module.check_mode:
         files.apply(changes)
-    result = dict(changed=bool(changes), changed_paths=[e["path"] for e, _a in changes],
-                  changes=dict((e["path"], a) for e, a in changes))
+    changed_paths = [e["path"] for e, _a in changes]
+    reload_units = bool(wanted_units) and units.needs_daemon_reload(changed_paths) and not module.check_mode
+    unit_changes = []
+    if wanted_units:
+        adapter = units.UnitsAdapter(module.run_command)
+        try:
+            if reload_units:
+                adapter.daemon_reload()
+            unit_changes = units.plan(wanted_units, adapter.states([u["name"] for u in wanted_units]), module.check_mode)
+            if unit_changes and not module.check_mode:
+                adapter.apply(unit_changes)
+        except units.UnitsError as exc:
+            module.fail_json(msg=str(exc), changed_paths=changed_paths)
+    result = dict(changed=bool(changes or unit_changes), changed_paths=changed_paths,
+                  changes=dict((e["path"], a) for e, a in changes),
+                  changed_units=dict(unit_changes), daemon_reloaded=reload_units)
     if module._diff:
         result["diff"] = files.diff(changes, module.check_mode)
+        if unit_changes:
+            result["diff"]["after"] += "".join("%s: %s\n" % (n, ", ".join(a)) for n, a in unit_changes)
     module.exit_json(**result)
 
 

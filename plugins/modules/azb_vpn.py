@@ -259,6 +259,12 @@ exports:
   returned: always
   type: list
   elements: str
+export_sha1:
+  description:
+    - The sha1 of each export on the appliance (those there), so the controller fetches only the
+      copies that differ (C(azblink.nfv.azb_stale_copies)).
+  returned: always
+  type: dict
 rendered:
   description: With O(state=rendered), every file by path, secrets as C((secret)).
   returned: when state is rendered
@@ -272,6 +278,8 @@ ansible_facts:
   returned: always
   type: dict
 """
+
+import os
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils import capabilities
@@ -374,7 +382,7 @@ def main():
     if state == "rendered":
         info, ports = summary(tunnels, {})
         module.exit_json(changed=False, rendered=engine.rendered(tunnels, paths, impl), tunnels=info,
-                         listen_ports=ports, public_keys={}, exports=[], implementation=impl,
+                         listen_ports=ports, public_keys={}, exports=[], export_sha1={}, implementation=impl,
                          ansible_facts={"azb_vpn_listen_ports": ports, "azb_vpn_tunnels": info})
     try:
         if state == "keys":
@@ -382,7 +390,7 @@ def main():
             info, ports = summary(tunnels, pubs)
             module.exit_json(changed=bool(created), actions=["generate key %s" % k for k in created],
                              public_keys=pubs, tunnels=info, listen_ports=ports,
-                             exports=[], implementation=impl, ansible_facts={"azb_vpn_public_keys": pubs})
+                             exports=[], export_sha1={}, implementation=impl, ansible_facts={"azb_vpn_public_keys": pubs})
         created, pubs = ([], {}) if state == "absent" else engine.ensure_keys(tunnels, paths, system,
                                                                               module.check_mode)
         plan = engine.plan(tunnels, paths, system, impl, module.check_mode, remove=state == "absent")
@@ -398,7 +406,9 @@ def main():
         tunnels = []
     info, ports = summary(tunnels, pubs)
     exports = sorted(a for t in tunnels for a in _export_paths(t, paths))
-    result.update(tunnels=info, listen_ports=ports, public_keys=pubs, exports=exports, implementation=impl,
+    export_sha1 = dict((p, module.sha1(p)) for p in exports if os.path.isfile(p))
+    result.update(tunnels=info, listen_ports=ports, public_keys=pubs, exports=exports, export_sha1=export_sha1,
+                  implementation=impl,
                   ansible_facts={"azb_vpn_public_keys": pubs, "azb_vpn_listen_ports": ports,
                                  "azb_vpn_tunnels": info})
     module.exit_json(**result)

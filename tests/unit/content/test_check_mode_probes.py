@@ -60,25 +60,86 @@ def test_the_scan_finds_a_probe_without_check_mode(tmp_path, monkeypatch):
     assert read_only_probes_skipped_in_check_mode() == ["roles/r/tasks/main.yml: Probe"]
 
 
-def _site_roles():
-    with open(os.path.join(ROOT, "playbooks", "site.yml")) as fh:
-        play = yaml.safe_load(fh)[0]
-    return [r["role"].split(".")[-1] for r in play["roles"]]
+def _yaml(*parts):
+    with open(os.path.join(ROOT, *parts)) as fh:
+        return yaml.safe_load(fh)
 
 
-def test_the_fleet_playbooks_converge_the_roles_of_site_yml():
-    """rollout.yml and drift.yml take their roles from vars/fleet_roles.yml: its default list must be
-    site.yml's, in order (wan only where WANs are declared, as site.yml's when: says)."""
-    with open(os.path.join(ROOT, "playbooks", "vars", "fleet_roles.yml")) as fh:
-        expr = yaml.safe_load(fh)["azb_fleet_roles"]
-    listed = [w.strip("'") for w in re.findall(r"'([a-z_]+)'", expr)]
-    assert listed == _site_roles()
+def _names(expr):
+    return [w.strip("'") for w in re.findall(r"'([a-z_]+)'", expr)]
+
+
+def _site_role_order():
+    """The site role's roles as it runs them: its dependencies, then its imports and includes."""
+    deps = [d["role"] for d in _yaml("roles", "site", "meta", "main.yml")["dependencies"]]
+    steps = [(t.get("ansible.builtin.import_role") or t.get("ansible.builtin.include_role"))["name"]
+             for t in _yaml("roles", "site", "tasks", "main.yml")]
+    return [n.split(".")[-1] for n in deps + steps]
+
+
+def test_the_site_role_runs_the_declared_roles_in_order():
+    declared = _yaml("roles", "site", "defaults", "main.yml")["azb_site_declared_roles"]
+    assert _site_role_order() == _names(declared)
+    # every optional role is included under its entry of the list, the others imported
+    for t in _yaml("roles", "site", "tasks", "main.yml"):
+        if "ansible.builtin.include_role" in t:
+            name = t["ansible.builtin.include_role"]["name"].split(".")[-1]
+            assert t["when"] == "'%s' in azb_site_declared_roles" % name
+            assert "(['%s'] if" % name in declared
+
+
+def test_the_fleet_playbooks_converge_the_roles_of_the_site():
+    """rollout.yml and drift.yml take their roles from vars/fleet_roles.yml: unless the inventory
+    narrows it (azb_site_roles), the site role's list under the same conditions."""
+    fleet = " ".join(_yaml("playbooks", "vars", "fleet_roles.yml")["azb_fleet_roles"].split())
+    site = " ".join(_yaml("roles", "site", "defaults", "main.yml")["azb_site_declared_roles"].split())
+    assert fleet == "{{ azb_site_roles | default(" + site[3:-3] + ") }}"
+
+
+def test_site_yml_converges_the_site_role():
+    play = _yaml("playbooks", "site.yml")[0]
+    assert [t["ansible.builtin.import_role"]["name"] for t in _tasks(play["tasks"])
+            if "ansible.builtin.import_role" in t] == ["azblink.nfv.site"]
 
 
 @pytest.mark.parametrize("playbook", ["rollout.yml", "drift.yml"])
 def test_fleet_playbooks_use_the_shared_role_list(playbook):
-    with open(os.path.join(ROOT, "playbooks", playbook)) as fh:
-        play = yaml.safe_load(fh)[0]
+    play = _yaml("playbooks", playbook)[0]
     assert play["vars_files"] == ["vars/fleet_roles.yml"]
     loops = [t.get("loop") for t in _tasks(play["tasks"]) if "ansible.builtin.include_role" in t]
     assert "{{ azb_fleet_roles }}" in loops
+
+
+def _includes(tasks, tasks_from):
+    return [t for t in _tasks(tasks) if (t.get("ansible.builtin.include_role") or {}).get("tasks_from") == tasks_from]
+
+
+def lock_left_on_failure(play):
+    """Where a play takes the box's converge lock outside a block whose always: releases it (a
+    failed converge would keep the box locked until the lock lapses): the reason, else None."""
+    for key in ("pre_tasks", "tasks", "post_tasks"):
+        for t in play.get(key) or []:
+            if _includes([t], "lock"):
+                if "block" not in t or not _includes(t["block"], "lock"):
+                    return "%s: the lock is taken outside a block" % key
+                if not _includes(t.get("always"), "unlock"):
+                    return "%s: the block that takes the lock does not release it in always:" % key
+    return None
+
+
+@pytest.mark.parametrize("playbook", ["site.yml", "rollout.yml", "drift.yml", "rollback.yml"])
+def test_a_failed_converge_releases_the_lock(playbook):
+    with open(os.path.join(ROOT, "playbooks", playbook)) as fh:
+        plays = [p for p in yaml.safe_load(fh) if any(_includes(p.get(k), "lock") for k in ("pre_tasks", "tasks", "post_tasks"))]
+    assert plays, "%s takes no lock" % playbook
+    assert [lock_left_on_failure(p) for p in plays] == [None] * len(plays)
+
+
+def test_the_lock_check_finds_a_lock_released_in_post_tasks():
+    """The check itself can fail: site.yml as it was (lock in pre_tasks, unlock in post_tasks)."""
+    lock = {"ansible.builtin.include_role": {"name": "azblink.nfv.fleet", "tasks_from": "lock"}}
+    unlock = {"ansible.builtin.include_role": {"name": "azblink.nfv.fleet", "tasks_from": "unlock"}}
+    assert lock_left_on_failure({"pre_tasks": [lock], "post_tasks": [unlock]}) == \
+        "pre_tasks: the lock is taken outside a block"
+    assert lock_left_on_failure({"tasks": [{"block": [lock], "rescue": [unlock]}]}) == \
+        "tasks: the block that takes the lock does not release it in always:"

@@ -1,0 +1,132 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azblink.nfv contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: azb_box_facts
+short_description: Learn what the site's roles read of the box (distribution, memory, vCPUs, packages, cgroups) in one call
+version_added: 0.1.0
+description:
+  - Returns, as facts, the distribution (C(distribution), C(distribution_version),
+    C(distribution_major_version), C(os_family)), C(memtotal_mb) and C(processor_vcpus), computed by
+    Ansible's own fact collectors, so they equal what C(ansible.builtin.setup) reports;
+    C(azb_installed_packages), the packages dpkg's database says are installed; and
+    C(azb_cgroups_writable), whether C(/sys/fs/cgroup) is writable (the hypervisor role's probe).
+  - C(playbooks/site.yml) calls it instead of gathering every fact subset and asking dpkg in a
+    second call; the roles read nothing else of the box's facts. A role run on its own still
+    gathers facts as usual and, without C(azb_installed_packages), calls apt.
+  - Read-only; always reports C(changed=false).
+author:
+  - azblink engineering (@azblink)
+extends_documentation_fragment:
+  - azblink.nfv.common
+attributes:
+  diff_mode:
+    support: none
+    description: Read-only; it never changes anything, so there is nothing to diff.
+options: {}
+requirements:
+  - dpkg-query on the appliance (Debian)
+"""
+
+EXAMPLES = r"""
+- name: Learn what the roles read of the box in one call (instead of gather_facts and dpkg-query)
+  azblink.nfv.azb_box_facts:
+
+- name: Use them
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts['distribution'] }} {{ ansible_facts['memtotal_mb'] }} MiB, {{ ansible_facts['azb_installed_packages'] | length }} packages"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: What the roles read.
+  returned: always
+  type: dict
+  contains:
+    distribution:
+      description: As C(ansible.builtin.setup) reports it.
+      type: str
+      returned: always
+      sample: Debian
+    distribution_version:
+      description: As C(ansible.builtin.setup) reports it.
+      type: str
+      returned: always
+      sample: "12.8"
+    distribution_major_version:
+      description: As C(ansible.builtin.setup) reports it.
+      type: str
+      returned: always
+      sample: "12"
+    os_family:
+      description: As C(ansible.builtin.setup) reports it.
+      type: str
+      returned: always
+      sample: Debian
+    memtotal_mb:
+      description: As C(ansible.builtin.setup) reports it.
+      type: int
+      returned: always
+    processor_vcpus:
+      description: As C(ansible.builtin.setup) reports it.
+      type: int
+      returned: always
+    azb_installed_packages:
+      description: Names of the packages dpkg's database says are installed.
+      type: list
+      elements: str
+      returned: always
+    azb_cgroups_writable:
+      description: Whether C(/sys/fs/cgroup) is writable (it is not inside a container).
+      type: bool
+      returned: always
+"""
+
+import os
+import platform
+
+from ansible.module_utils.facts.hardware.linux import LinuxHardware
+from ansible.module_utils.facts.system.distribution import Distribution
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
+
+DPKG_QUERY = ["dpkg-query", "--show", "--showformat=${db:Status-Status} ${Package}\\n"]
+
+
+def installed_packages(dpkg_output):
+    """dpkg-query's 'STATUS NAME' lines -> the names whose status is installed."""
+    out = []
+    for line in dpkg_output.splitlines():
+        status, _sep, name = line.partition(" ")
+        if status == "installed" and name:
+            out.append(name)
+    return out
+
+
+def main():
+    module = AuditedModule(argument_spec={}, supports_check_mode=True)
+    facts = {}
+    for key, value in Distribution(module).get_distribution_facts().items():
+        if key in ("distribution", "distribution_version", "distribution_major_version", "os_family"):
+            facts["ansible_" + key] = value
+    hardware = LinuxHardware(module)
+    facts["ansible_memtotal_mb"] = hardware.get_memory_facts().get("memtotal_mb")
+    cpu = hardware.get_cpu_facts(collected_facts={"ansible_architecture": platform.machine()})
+    facts["ansible_processor_vcpus"] = cpu.get("processor_vcpus")
+    rc, out, err = module.run_command(DPKG_QUERY)
+    if rc != 0:
+        module.fail_json(msg="dpkg-query failed: %s" % (err or out).strip())
+    facts["azb_installed_packages"] = installed_packages(out)
+    # as the hypervisor role's probe (test -w): access(2), so a read-only mount answers no
+    facts["azb_cgroups_writable"] = os.access("/sys/fs/cgroup", os.W_OK)
+    module.exit_json(changed=False, ansible_facts=facts)
+
+
+if __name__ == "__main__":
+    main()
