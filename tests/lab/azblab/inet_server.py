@@ -8,6 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
+    timeout = 15  # a client that connects and never asks must not keep a thread forever
+
     def do_GET(self):  # noqa: N802 (http.server's naming)
         if self.path == "/ip":
             body = self.client_address[0] + "\n"
@@ -25,12 +27,20 @@ class Handler(BaseHTTPRequestHandler):
         print("%.3f %s %s" % (time.time(), self.client_address[0], fmt % args), flush=True)
 
 
+class Server(ThreadingHTTPServer):
+    # Every scenario's probes share this server: with http.server's backlog of 5, a burst from
+    # scenarios side by side while the process waits for a CPU fills the accept queue, and the
+    # kernel then drops SYNs silently (the client retries after 1 s, 3 s, 7 s).
+    request_queue_size = 512
+    daemon_threads = True
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bind", required=True)
     ap.add_argument("--port", type=int, default=80)
     args = ap.parse_args()
-    ThreadingHTTPServer((args.bind, args.port), Handler).serve_forever()
+    Server((args.bind, args.port), Handler).serve_forever()
 
 
 if __name__ == "__main__":

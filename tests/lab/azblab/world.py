@@ -1,6 +1,7 @@
 """The world around the appliances: management bridge, package cache, internet, ISPs, clients, faults."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -60,6 +61,23 @@ def _wait_tcp(netns, host, port, seconds) -> None:
 
 # -- the internet namespace --------------------------------------------------------------------
 
+def _restart_if_changed(name: str, script: str) -> None:
+    """The web server outlives the tree that started it: a newer server from this tree replaces it."""
+    with open(script, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    mark = os.path.join(system.RUN_DIR, f"{name}.sha256")
+    try:
+        with open(mark) as fh:
+            running = fh.read().strip()
+    except OSError:
+        running = ""
+    if running != digest:
+        system.stop_daemon(name)
+        os.makedirs(system.RUN_DIR, exist_ok=True)
+        with open(mark, "w") as fh:
+            fh.write(digest)
+
+
 def ensure_internet() -> None:
     system.ensure_netns(INET_NS, forward=True)
     if not system.link_exists(INET_BRIDGE, INET_NS):
@@ -69,6 +87,7 @@ def ensure_internet() -> None:
         if f"{addr}/" not in have:
             system.ip(INET_NS, "addr", "add", f"{addr}/{INET_PREFIX}", "dev", INET_BRIDGE)
     system.ip(INET_NS, "link", "set", INET_BRIDGE, "up")
+    _restart_if_changed("inet-web", os.path.join(HERE, "inet_server.py"))
     system.start_daemon("inet-web", [sys.executable, os.path.join(HERE, "inet_server.py"),
                                      "--bind", INET_WEB], netns=INET_NS)
     system.start_daemon("inet-dns", [
