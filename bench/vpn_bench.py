@@ -188,7 +188,7 @@ def mbps(res):
 
 
 def wireguard_comparison(prefixes, wans, clients, reps):
-    """``reps`` rounds of the four WireGuard set-ups, alternating (the order rotates each round);
+    """``reps`` rounds of the five WireGuard set-ups, alternating (the order rotates each round);
     -> {label: [Mbit/s per round]}, [load average per round]. ``prefixes``: the argv prefixes running
     a command on box A and box B; ``clients``: the network namespaces of A's and B's office clients."""
 
@@ -199,6 +199,7 @@ def wireguard_comparison(prefixes, wans, clients, reps):
     vpn_sites.allow_iperf(box, 1, "wgs2s")
     vpn_sites.allow_iperf(box, 1, vpn_sites.HAND_DEV)
     veth = vpn_sites.VethPair()
+    veth_end = []  # the client's argv prefix and the server's address, once up
     pid = "/run/azb-vpn-bench-iperf.pid"
 
     def on_box(addr):
@@ -206,9 +207,9 @@ def wireguard_comparison(prefixes, wans, clients, reps):
         time.sleep(0.5)
         return mbps(run(prefixes[0] + ["timeout 20 iperf3 -c %s -t 3 -J" % addr], timeout=30, check=False))
 
-    def office(hand=False):
+    def office(by_hand=False):
         for i in (0, 1):
-            vpn_sites.hand_office(box, i, vpn_sites.OFFICES[1 - i], hand)
+            vpn_sites.hand_office(box, i, vpn_sites.OFFICES[1 - i], by_hand)
         run(["ip", "netns", "exec", clients[1], "sh", "-c", "[ -f {p} ] && kill $(cat {p}) 2>/dev/null; "
              "iperf3 -s -1 -D -B 10.23.0.50 -I {p}".format(p=pid + ".office")], check=False)
         time.sleep(0.5)
@@ -216,10 +217,9 @@ def wireguard_comparison(prefixes, wans, clients, reps):
                          "-J"], timeout=30, check=False))
 
     def bare():
-        veth_client, veth_addr = started
         veth.server()
         time.sleep(0.5)
-        return mbps(run(veth_client + ["timeout", "20", "iperf3", "-c", veth_addr, "-t", "3", "-J"], timeout=30,
+        return mbps(run(veth_end[0] + ["timeout", "20", "iperf3", "-c", veth_end[1], "-t", "3", "-J"], timeout=30,
                         check=False))
 
     setups = [(LABEL_OURS, lambda: on_box("10.99.0.2")), (LABEL_HAND, lambda: on_box(hand[1])),
@@ -227,7 +227,7 @@ def wireguard_comparison(prefixes, wans, clients, reps):
     out = dict((label, []) for label, _f in setups)
     loads = []
     try:
-        started = veth.up()
+        veth_end.extend(veth.up())
         for r in range(reps):
             order = setups[r % len(setups):] + setups[:r % len(setups)]
             for label, f in order:

@@ -42,9 +42,11 @@ BLACKHOLE = """table inet azb_bench_fault {
 """
 PROBE_COUNTER = """table inet azb_bench_probes {
   counter probes { }
-  chain pre { type filter hook prerouting priority -300;
+  chain pre {
+    type filter hook prerouting priority -300;
     iifname "cust0" ip saddr %s icmp type echo-request counter name probes
-    iifname "cust0" ip saddr %s tcp flags & (syn | ack) == syn counter name probes }
+    iifname "cust0" ip saddr %s tcp flags & (syn | ack) == syn counter name probes
+  }
 }
 """
 PUBLISHED = [("mwan3 (OpenWrt) defaults", 50.0), ("pfSense dpinger defaults", 14.0)]

@@ -90,7 +90,7 @@ options:
             default: 100
           timeout_ms:
             description: The longest a probe waits for its answer; the wait adapts to the probe's measured
-              round trip (smoothed RTT + 4 x its variation + 20 ms, at least 50 ms).
+              round trip (smoothed RTT + 4 x its variation + 20 ms, at least 100 ms).
             type: int
             default: 300
           down: {description: Unanswered probes in a row that take the WAN down (carrier loss is at once)., type: int, default: 3}

@@ -115,9 +115,11 @@ class Detector(object):
     WAN is declared down. Down: at least ``down`` probes in a row unanswered *and* sent over at least
     ``down_window_ms`` (from the first unanswered send to the last), so a loss burst shorter than the
     window never takes a WAN down, however many probes it eats; carrier loss: at once. An answer ends
-    a run of failures only while the last result of each probe holds at least ``quorum`` answers (the
-    decision is on the aggregate: one dead target of three does not count, two of three with quorum 2
-    do). Back up after ``up`` answers in a row *and* ``hold_down_s`` of uninterrupted health.
+    a run of failures only while the latest result of each probe holds at least ``quorum`` answers
+    (the decision is on the aggregate: one dead target of three does not count, two of three with
+    quorum 2 do). Back up after ``up`` answers *and* ``hold_down_s`` of uninterrupted health; health
+    is interrupted by two unanswered probes in a row (a loss burst: the confirm pace makes sure it is
+    seen twice) or by the aggregate falling below the quorum, not by one target's lone miss.
     Results may arrive out of send order (pipelined probes): a failure of a probe sent before the
     newest answered one is stale and ignored.
     """
@@ -126,32 +128,30 @@ class Detector(object):
         self.h = health
         self.up = up
         self.changed_at = now
-        self.last = [up] * nprobes  # the last result of each probe
+        self.last = [up] * nprobes  # the latest result of each probe
         self.quorum = min(health.get("quorum", 1), nprobes)
         self.run_first = None       # send time of the first unanswered probe of the current run
         self.run_last = None
-        self.fails = 0
+        self.fails = 0              # unanswered probes in the current run
         self.last_ok_sent = None
-        self.oks = 0
+        self.oks = 0                # answers since the last interruption (while down)
         self.ok_since = None
         self.verdict = None         # (failures, first, last unanswered send) of the last down
 
+    def quorate(self):
+        return sum(self.last) >= self.quorum
+
     def suspect(self):
-        return self.up and self.run_first is not None
+        return self.run_first is not None
 
     def pace(self):
         """Seconds to the next probe: faster while a run of failures is open (confirm burst)."""
         return (self.h["confirm_ms"] if self.suspect() else self.h["interval_ms"]) / 1000.0
 
     def next_send(self, last_sent):
-        """When the next probe goes out, given when the last one did: the confirm pace while suspect,
-        with one probe exactly when the run spans the window (the verdict is not delayed to the grid)."""
-        t = last_sent + self.pace()
-        if self.suspect():
-            edge = self.run_first + self.h["down_window_ms"] / 1000.0
-            if last_sent < edge - 0.005:
-                t = min(t, edge)
-        return t
+        """When the next probe goes out, given when the last one did (never closer than the confirm
+        pace: at most 10 probes in any second with the defaults)."""
+        return last_sent + self.pace()
 
     def _down(self, now):
         # the evidence, for the transition record: failures, first and last unanswered send
@@ -172,13 +172,12 @@ class Detector(object):
             self.last[idx] = True
             if self.last_ok_sent is None or sent > self.last_ok_sent:
                 self.last_ok_sent = sent
-            quorate = sum(self.last) >= self.quorum
-            if self.up:
-                if quorate and (self.run_first is None or sent >= self.run_first):
-                    self.run_first = self.run_last = None
-                    self.fails = 0
+            if not self.quorate():
                 return None
-            if not quorate:
+            if self.run_first is None or sent >= self.run_first:
+                self.run_first = self.run_last = None
+                self.fails = 0
+            if self.up:
                 return None
             self.oks += 1
             if self.ok_since is None:
@@ -189,16 +188,17 @@ class Detector(object):
                 return "up"
             return None
         self.last[idx] = False
-        if self.last_ok_sent is not None and sent < self.last_ok_sent and sum(self.last) >= self.quorum:
+        if self.last_ok_sent is not None and sent < self.last_ok_sent and self.quorate():
             return None  # a newer probe already answered
-        if not self.up:
-            self.oks, self.ok_since = 0, None
-            return None
         if self.run_first is None:
             self.run_first, self.run_last, self.fails = sent, sent, 1
         else:
             self.fails += 1
             self.run_last = max(self.run_last, sent)
+        if not self.up:
+            if self.fails >= 2 or not self.quorate():
+                self.oks, self.ok_since = 0, None
+            return None
         if self.fails >= self.h["down"] and \
                 self.run_last - self.run_first >= self.h["down_window_ms"] / 1000.0 - 1e-6:
             return self._down(now)
@@ -207,10 +207,10 @@ class Detector(object):
 
 class RttEstimate(object):
     """How long a probe waits for its answer: its own smoothed round trip (RFC 6298's estimator:
-    srtt + 4 x rttvar) plus 20 ms, at least 50 ms, at most ``timeout_ms``; ``timeout_ms`` until the
+    srtt + 4 x rttvar) plus 20 ms, at least 100 ms, at most ``timeout_ms``; ``timeout_ms`` until the
     first answer. A lost probe is known lost in tens of milliseconds on a fast link, not after a
     fixed timeout tuned for the slowest (pure; unit-tested)."""
-    FLOOR = 0.05
+    FLOOR = 0.1   # a loaded 2-core box delays answers by tens of ms; a miss costs a confirm probe
     SLACK = 0.02
 
     def __init__(self, timeout):
@@ -420,7 +420,7 @@ class Prober(object):
 
     def event(self, fd, now):
         """An outstanding probe's socket is ready: -> [(index, sent, answered, now)] when it finished."""
-        p, idx, sent, _deadline = self.live[fd]
+        p = self.live[fd][0]
         try:
             want = p.event()
         except OSError:
@@ -454,7 +454,6 @@ class Prober(object):
         for fd in list(self.live):
             self.live[fd][0].finish(False)
             self._finish(fd, time.monotonic())
-        self.history = self.history[-8:]
 
     def wake(self):
         """The earliest moment this WAN needs the loop: its next send or an outstanding deadline."""
@@ -608,16 +607,16 @@ def main(argv):
         probers[w["name"]] = Prober(w, Detector(w["health"], len(w["probes"]), up=was, now=now), poller)
     transitions = prev.get("transitions", [])[-200:]
     tunnel_up = dict((t["name"], None) for t in cfg["tunnels"])
-    last_ok = dict((w["name"], True) for w in cfg["wans"])  # the WAN's latest probe answered
     links = dict((w["name"], True) for w in cfg["wans"])
 
     def healthy():
-        """The WANs new connections may use: the healthy ones; when none is, those whose last probe
-        answered (recovering in hold-down); when none does, all of them (nothing better to do)."""
+        """The WANs new connections may use: the healthy ones; when none is, those whose latest
+        results hold a quorum of answers (recovering in hold-down); when none does, all of them
+        (nothing better to do)."""
         up_now = set(n for n, pr in probers.items() if pr.det.up)
         if up_now:
             return up_now
-        answering = set(n for n, ok in last_ok.items() if ok)
+        answering = set(n for n, pr in probers.items() if links[n] and pr.det.quorate())
         return answering or set(probers)
 
     system.ensure_rules()
@@ -637,7 +636,7 @@ def main(argv):
             if not carrier(pr.w["interface"]):
                 # Carrier loss: down at once, nothing is sent out of a dead link.
                 pr.cancel()
-                last_ok[name], links[name] = False, False
+                links[name] = False
                 if pr.det.link_down(now):
                     down.append(pr)
                 continue
@@ -662,7 +661,6 @@ def main(argv):
         for pr in probers.values():
             results += [(pr,) + r for r in pr.expired(now)]
         for pr, idx, sent, ok, when in results:
-            last_ok[pr.w["name"]] = ok
             change = pr.det.record(idx, sent, ok, when)
             if pr.last_sent is not None:
                 pr.next_at = pr.det.next_send(pr.last_sent)  # confirm pace after a miss, back after an answer
