@@ -121,7 +121,9 @@ class Detector(object):
     is interrupted by two unanswered probes in a row (a loss burst: the confirm pace makes sure it is
     seen twice) or by the aggregate falling below the quorum, not by one target's lone miss.
     Results may arrive out of send order (pipelined probes): a failure of a probe sent before the
-    newest answered one is stale and ignored.
+    newest answered one is stale and ignored. While every other WAN is failing too, the window is
+    three times as long (``record``): failing over to a WAN that is failing as well gains nothing,
+    and on a loaded box a stall of a few hundred milliseconds makes every WAN miss at once.
     """
 
     def __init__(self, health, nprobes, up=True, now=0.0):
@@ -165,9 +167,14 @@ class Detector(object):
     def link_down(self, now):
         self.last = [False] * len(self.last)
         self.oks, self.ok_since = 0, None
+        self.run_first = self.run_last = None  # carrier loss is its own evidence, at once
+        self.fails = 0
         return self._down(now) if self.up else None
 
-    def record(self, idx, sent, ok, now):
+    def record(self, idx, sent, ok, now, others_failing=False):
+        """``others_failing``: every other WAN is failing too (suspect or down). Then there is
+        nowhere better to send new connections and the likelier cause is this box (a stall) or the
+        shared upstream: the window is three times as long before this WAN is declared down."""
         if ok:
             self.last[idx] = True
             if self.last_ok_sent is None or sent > self.last_ok_sent:
@@ -199,8 +206,8 @@ class Detector(object):
             if self.fails >= 2 or not self.quorate():
                 self.oks, self.ok_since = 0, None
             return None
-        if self.fails >= self.h["down"] and \
-                self.run_last - self.run_first >= self.h["down_window_ms"] / 1000.0 - 1e-6:
+        window = self.h["down_window_ms"] / 1000.0 * (3 if others_failing else 1)
+        if self.fails >= self.h["down"] and self.run_last - self.run_first >= window - 1e-6:
             return self._down(now)
         return None
 
@@ -661,7 +668,9 @@ def main(argv):
         for pr in probers.values():
             results += [(pr,) + r for r in pr.expired(now)]
         for pr, idx, sent, ok, when in results:
-            change = pr.det.record(idx, sent, ok, when)
+            others = [o for o in probers.values() if o is not pr]
+            change = pr.det.record(idx, sent, ok, when, others_failing=bool(others) and all(
+                o.det.suspect() or not o.det.up for o in others))
             if pr.last_sent is not None:
                 pr.next_at = pr.det.next_send(pr.last_sent)  # confirm pace after a miss, back after an answer
             if change == "down" and pr not in down:

@@ -191,6 +191,28 @@ def test_carrier_loss_is_down_at_once_and_stale_failures_are_ignored():
     assert det.record(2, 1.4, False, 1.45) is None and det.suspect() and det.pace() == 0.1
 
 
+def test_every_wan_missing_at_once_takes_three_windows():
+    """A stall of the box makes every WAN miss at once: 0.8 s of it takes none down; 2 s does."""
+    def both(stall):
+        dets = [HEALTH.Detector(dict(HEALTH_DEFAULTS), 3) for _w in (0, 1)]
+        out = []
+        for step in range(60):  # probes every 100 ms on both WANs, out of step by 50 ms
+            for w, det in enumerate(dets):
+                sent = 1.0 + step * 0.1 + w * 0.05
+                ok = not 1.0 <= sent < 1.0 + stall
+                change = det.record(step % 3, sent, ok, sent + (0.001 if ok else 0.1),
+                                    others_failing=dets[1 - w].suspect() or not dets[1 - w].up)
+                if change:
+                    out.append((w, change))
+        return out
+    assert both(0.8) == []
+    assert sorted(both(2.0)) == [(0, "down"), (1, "down")]
+    # One WAN alone failing: the normal window (0.4 s).
+    det = HEALTH.Detector(dict(HEALTH_DEFAULTS), 3)
+    changes = [det.record(k % 3, 1.0 + k * 0.1, False, 1.1 + k * 0.1) for k in range(6)]
+    assert changes.index("down") == 4
+
+
 def test_wait_adapts_to_the_round_trip_within_floor_and_timeout():
     r = HEALTH.RttEstimate(0.3)
     assert r.wait() == 0.3
