@@ -82,10 +82,13 @@ options:
               end a run of failures (and to count towards coming back); the decision is on the aggregate.
             type: int
             default: 1
-          interval_ms: {description: Time between probes (one at a time, round-robin over the targets and probes)., type: int, default: 200}
+          interval_ms:
+            description: Time between probes; one at a time, round-robin over the targets and probes.
+            type: int
+            default: 200
           confirm_ms:
             description: Time between probes after one went unanswered, until one answers or the WAN
-              goes down (the confirm burst; at most O(interval_ms)).
+              goes down (the confirm burst; at most the interval).
             type: int
             default: 100
           timeout_ms:
