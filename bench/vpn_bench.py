@@ -8,7 +8,19 @@ Brings up the `multisite` Molecule scenario's two sites (lab-a7 = site A, lab-a8
   road warrior    from a namespace on the internet to site A: plain, WireGuard (wgrw), OpenVPN (ovpn)
 and the recovery time of the site-to-site tunnel after the peer (site B) restarts its tunnel unit,
 and after a reboot of site B (pings from the clients in the sites' br3 zones).
-Prints a table. `--destroy` removes the two appliances afterwards.
+
+The WireGuard comparison (issue 15), `--reps` rounds, the set-ups alternating within each round:
+  sites' tunnel   box A -> box B through wgs2s (the vpn role's unit, wireguard-go)
+  hand-built      box A -> box B through a wireguard-go tunnel set up by hand over the same WAN path
+  office clients  a client in A's office -> one in B's office through wgs2s (forwarded, both firewalls)
+  bare veth       a hand-built wireguard-go tunnel between two namespaces over one veth on this host
+                  (the issue's first anchor: no appliances, no ISP routers)
+with medians and the load average of each round.
+
+`--appliances lab-aX,lab-aY` converges two sites of its own on those boxes (bench/vpn_sites.py: zones
+and the WireGuard tunnel, no CA) and measures only the WireGuard comparison; the default (lab-a7,
+lab-a8) takes the multisite scenario's boxes and measures every row. Prints tables. `--destroy`
+removes the two appliances afterwards.
 """
 import argparse
 import glob
@@ -16,9 +28,13 @@ import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench import vpn_sites  # noqa: E402  (run as a script or with -m)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv/bin/python")
@@ -86,20 +102,11 @@ def outage(ns, target, action, count=300):
     return (worst * 0.1) if seqs and tail < 5 else None
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-converge", action="store_true")
-    ap.add_argument("--destroy", action="store_true")
-    args = ap.parse_args()
-    env = dict(os.environ, PATH=os.path.join(REPO, ".venv/bin") + ":" + os.environ["PATH"])
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(REPO, "build/collections"))
-    if not args.no_converge:
-        for step in ("create", "prepare", "converge"):
-            run(["molecule", step, "-s", "multisite"], timeout=900, env=env)
+def other_rows(env):
+    """The multisite scenario's rows: plain routing, IPsec, road warriors, recovery."""
     rows = []
     a_exec = SSH + ["root@" + A]
     rows.append(iperf(a_exec, B, B_WAN, "site A -> site B, plain routing (WAN to WAN)"))
-    rows.append(iperf(a_exec, B, "10.99.0.2", "site A -> site B, WireGuard s2s (wireguard-go)"))
     rows.append(iperf(a_exec, B, "10.24.0.1", "site A -> site B, IPsec (strongSwan kernel-libipsec, ESP in UDP)",
                       ["-B", "10.14.0.1"]))
     # road warriors: the exported configurations, from the controller's copy
@@ -171,8 +178,138 @@ def main():
           % ("%.1f" % peer if peer is not None else "did not recover"))
     print("| site B reboots: from the restart command until B's client reaches A's again | %s |"
           % ("%.1f" % reboot if reboot is not None else "did not recover in 120 s"))
-    if args.destroy:
+
+
+def mbps(res):
+    try:
+        return json.loads(res.stdout)["end"]["sum_received"]["bits_per_second"] / 1e6
+    except (ValueError, KeyError):
+        return None
+
+
+def wireguard_comparison(prefixes, wans, clients, reps):
+    """``reps`` rounds of the five WireGuard set-ups, alternating (the order rotates each round);
+    -> {label: [Mbit/s per round]}, [load average per round]. ``prefixes``: the argv prefixes running
+    a command on box A and box B; ``clients``: the network namespaces of A's and B's office clients."""
+
+    def box(i, cmd):
+        return run(prefixes[i] + [cmd], timeout=60, check=False).stdout
+
+    hand = vpn_sites.hand_built(box, wans)
+    vpn_sites.allow_iperf(box, 1, "wgs2s")
+    vpn_sites.allow_iperf(box, 1, vpn_sites.HAND_DEV)
+    veth = vpn_sites.VethPair()
+    veth_end = []  # the client's argv prefix and the server's address, once up
+    pid = "/run/azb-vpn-bench-iperf.pid"
+
+    def on_box(addr):
+        box(1, "[ -f {p} ] && kill $(cat {p}) 2>/dev/null; iperf3 -s -1 -D -B {a} -I {p}".format(p=pid, a=addr))
+        time.sleep(0.5)
+        return mbps(run(prefixes[0] + ["timeout 20 iperf3 -c %s -t 3 -J" % addr], timeout=30, check=False))
+
+    def office(by_hand=False):
+        for i in (0, 1):
+            vpn_sites.hand_office(box, i, vpn_sites.OFFICES[1 - i], by_hand)
+        run(["ip", "netns", "exec", clients[1], "sh", "-c", "[ -f {p} ] && kill $(cat {p}) 2>/dev/null; "
+             "iperf3 -s -1 -D -B 10.23.0.50 -I {p}".format(p=pid + ".office")], check=False)
+        time.sleep(0.5)
+        return mbps(run(["ip", "netns", "exec", clients[0], "timeout", "20", "iperf3", "-c", "10.23.0.50", "-t", "3",
+                         "-J"], timeout=30, check=False))
+
+    def bare():
+        veth.server()
+        time.sleep(0.5)
+        return mbps(run(veth_end[0] + ["timeout", "20", "iperf3", "-c", veth_end[1], "-t", "3", "-J"], timeout=30,
+                        check=False))
+
+    setups = [(LABEL_OURS, lambda: on_box("10.99.0.2")), (LABEL_HAND, lambda: on_box(hand[1])),
+              (LABEL_OFFICE, office), (LABEL_OFFICE_HAND, lambda: office(True)), (LABEL_VETH, bare)]
+    out = dict((label, []) for label, _f in setups)
+    loads = []
+    try:
+        veth_end.extend(veth.up())
+        for r in range(reps):
+            order = setups[r % len(setups):] + setups[:r % len(setups)]
+            for label, f in order:
+                out[label].append(f())
+                print("  round %d %-60s %s" % (r + 1, label, out[label][-1]), flush=True)
+            loads.append(os.getloadavg()[0])
+    finally:
+        veth.down()
+        for i in (0, 1):
+            vpn_sites.clear_bench_rules(box, i)
+    return out, loads
+
+
+LABEL_OURS = "sites' tunnel (vpn role, wireguard-go), box A -> box B"
+LABEL_HAND = "hand-built wireguard-go, same boxes, same WAN path"
+LABEL_OFFICE = "sites' tunnel, office client A -> office client B (forwarded)"
+LABEL_OFFICE_HAND = "hand-built wireguard-go, office client A -> office client B (forwarded)"
+LABEL_VETH = "hand-built wireguard-go, two namespaces over one veth (no path)"
+
+
+def print_comparison(out, loads):
+    print()
+    print("| set-up | Mbit/s per round | median | vs hand-built on the same path |")
+    print("| --- | --- | ---: | ---: |")
+
+    def median(label):
+        ok = [v for v in out[label] if v]
+        return statistics.median(ok) if ok else None
+    same_path = {LABEL_OURS: LABEL_HAND, LABEL_OFFICE: LABEL_OFFICE_HAND}
+    for label, vals in out.items():
+        med, ref = median(label), median(same_path.get(label, label))
+        print("| %s | %s | %s | %s |" % (label, ", ".join("%.0f" % v if v else "failed" for v in vals),
+                                         "%.0f" % med if med else "-",
+                                         "%.0f %%" % (100 * med / ref) if med and ref and label in same_path else ""))
+    print("load average (1 min) after each round: %s" % ", ".join("%.1f" % v for v in loads))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--appliances", default="lab-a7,lab-a8",
+                    help="site A,site B (default: the multisite scenario's; others: the bench's own two sites)")
+    ap.add_argument("--reps", type=int, default=3, help="rounds of the WireGuard comparison")
+    ap.add_argument("--no-converge", action="store_true")
+    ap.add_argument("--destroy", action="store_true")
+    args = ap.parse_args()
+    env = dict(os.environ, PATH=os.path.join(REPO, ".venv/bin") + ":" + os.environ["PATH"])
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(REPO, "build/collections"))
+    names = args.appliances.split(",")
+    multisite = names == ["lab-a7", "lab-a8"]
+    if multisite:
+        if not args.no_converge:
+            for step in ("create", "prepare", "converge"):
+                run(["molecule", step, "-s", "multisite"], timeout=900, env=env)
+        prefixes = [SSH + ["root@" + A], SSH + ["root@" + B]]
+        wans = [A_WAN, B_WAN]
+        add_client = lab
+    else:
+        inventory = "/tmp/azb-vpn-bench-%s.yml" % "-".join(names)
+        sites = vpn_sites.Sites(names, inventory)
+        if not args.no_converge:
+            sites.converge()
+        prefixes = [SSH + ["%s@%s" % (h["ansible_user"], h["ansible_host"])] for h in sites.hosts]
+        wans = sites.wan
+
+        def add_client(*a):
+            return vpn_sites.lab("--inventory", inventory, *a)
+    ks = [n.rsplit("a", 1)[1] for n in names]
+    clients = ["azb-a%s-c-bv3" % k for k in ks]
+    for n, net in zip(names, ("10.13.0", "10.23.0")):
+        add_client("client", "add", n, "bv3", "--bridge", "br3", "--address", net + ".50/24", "--gateway", net + ".1")
+    try:
+        out, loads = wireguard_comparison(prefixes, wans, clients, args.reps)
+    finally:
+        for n in names:
+            add_client("client", "del", n, "bv3")
+    print_comparison(out, loads)
+    if multisite:
+        other_rows(env)
+    if args.destroy and multisite:
         run(["molecule", "destroy", "-s", "multisite"], timeout=300, env=env)
+    elif args.destroy:
+        add_client("down", "--only", *names)
 
 
 if __name__ == "__main__":

@@ -77,11 +77,32 @@ options:
                 description: The URL of http probes, C(http://IP[:port]/path) (probes do not depend on DNS).
                 type: str
               query: {description: Name asked by dns probes., type: str}
-          quorum: {description: Probes that must answer for a round to count as good., type: int, default: 1}
-          interval_ms: {description: Time between rounds., type: int, default: 300}
-          timeout_ms: {description: How long a round waits for answers (at most the interval)., type: int, default: 300}
-          down: {description: Failed rounds in a row that take the WAN down (carrier loss is at once)., type: int, default: 3}
-          up: {description: Good rounds in a row before it may come back., type: int, default: 5}
+          quorum:
+            description: Of the latest result of each probe, how many must be answers for an answer to
+              end a run of failures (and to count towards coming back); the decision is on the aggregate.
+            type: int
+            default: 1
+          interval_ms:
+            description: Time between probes; one at a time, round-robin over the targets and probes.
+            type: int
+            default: 200
+          confirm_ms:
+            description: Time between probes after one went unanswered, until one answers or the WAN
+              goes down (the confirm burst; at most the interval).
+            type: int
+            default: 100
+          timeout_ms:
+            description: The longest a probe waits for its answer; the wait adapts to the probe's measured
+              round trip (smoothed RTT + 4 x its variation + 20 ms, at least 100 ms).
+            type: int
+            default: 300
+          down: {description: Unanswered probes in a row that take the WAN down (carrier loss is at once)., type: int, default: 3}
+          down_window_ms:
+            description: ... and the time over which those unanswered probes must have been sent, so a
+              loss burst shorter than this never takes the WAN down.
+            type: int
+            default: 400
+          up: {description: Answered probes in a row before it may come back., type: int, default: 5}
           hold_down_s: {description: Seconds of uninterrupted health before it comes back., type: int, default: 10}
   tunnels:
     description: Tunnels usable as a policy's V(via) (per-VM VPN breakout); the health service routes

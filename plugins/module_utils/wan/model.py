@@ -53,10 +53,15 @@ PREF_TUNNEL_CLOSED = 1170
 PREF_TUNNEL_CLOSED_BLACKHOLE = 1240
 PREF_BLACKHOLE = 1299
 
+# One probe every interval_ms (round-robin over the targets), every confirm_ms after a miss: at most
+# 10 probes/s per WAN. Down after `down` misses in a row sent over down_window_ms (a shorter loss
+# burst never takes a WAN down); the wait per probe adapts to its round trip, at most timeout_ms.
 HEALTH_DEFAULTS = {
-    "interval_ms": 300,
+    "interval_ms": 200,
+    "confirm_ms": 100,
     "timeout_ms": 300,
     "down": 3,
+    "down_window_ms": 400,
     "up": 5,
     "hold_down_s": 10,
     "quorum": 1,
@@ -235,14 +240,15 @@ def _health(raw, path, zones):
     if not isinstance(raw, dict):
         raise ValidationError(path, "must be a dictionary")
     h = dict(HEALTH_DEFAULTS)
-    limits = {"interval_ms": (50, 60000), "timeout_ms": (10, 60000), "down": (1, 100), "up": (1, 100),
-              "hold_down_s": (0, 3600), "quorum": (1, 100)}
+    limits = {"interval_ms": (50, 60000), "confirm_ms": (50, 60000), "timeout_ms": (10, 60000),
+              "down": (1, 100), "down_window_ms": (0, 600000), "up": (1, 100), "hold_down_s": (0, 3600),
+              "quorum": (1, 100)}
     for key, (lo, hi) in limits.items():
         if raw.get(key) is not None:
             h[key] = _int(raw[key], "%s.%s" % (path, key), lo, hi)
-    if h["timeout_ms"] > h["interval_ms"]:
-        raise ValidationError(path + ".timeout_ms", "%d ms is longer than the interval (%d ms): a probe"
-                              " round must end before the next starts" % (h["timeout_ms"], h["interval_ms"]))
+    if h["confirm_ms"] > h["interval_ms"]:
+        raise ValidationError(path + ".confirm_ms", "%d ms is longer than the interval (%d ms): the probes"
+                              " that confirm a miss go out faster, not slower" % (h["confirm_ms"], h["interval_ms"]))
     probes = []
     for j, t in enumerate(_list(raw, "targets", path)):
         ip = _ip(t, "%s.targets[%d]" % (path, j))

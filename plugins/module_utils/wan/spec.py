@@ -19,9 +19,11 @@ HEALTH = dict(
     targets=dict(type="list", elements="str"),
     probes=dict(type="list", elements="dict", options=PROBE),
     quorum=dict(type="int", default=1),
-    interval_ms=dict(type="int", default=300),
+    interval_ms=dict(type="int", default=200),
+    confirm_ms=dict(type="int", default=100),
     timeout_ms=dict(type="int", default=300),
     down=dict(type="int", default=3),
+    down_window_ms=dict(type="int", default=400),
     up=dict(type="int", default=5),
     hold_down_s=dict(type="int", default=10),
 )

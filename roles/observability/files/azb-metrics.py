@@ -148,7 +148,7 @@ def wans(cfg, out):
     out.append("# TYPE azb_wan_probe_failures gauge")
     out.append("# TYPE azb_wan_probe_successes gauge")
     for name, w in sorted(state.get("wans", {}).items()):
-        # consecutive failed / answered probe rounds: the health the up/down decision is made of
+        # consecutive unanswered / answered probes: the health the up/down decision is made of
         metric(out, "azb_wan_probe_failures", {"wan": name}, w.get("fails", 0))
         metric(out, "azb_wan_probe_successes", {"wan": name}, w.get("oks", 0))
     out.append("# TYPE azb_wan_transitions_recorded gauge")

@@ -3,11 +3,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """azb-wan-health: the appliance's WAN health checks and failover (installed by the azblink.nfv wan role).
 
-Every ``interval_ms`` each WAN is probed out of its own link (socket mark of the WAN, bound to its
-interface and address): ICMP echo to its targets, TCP connects, HTTP GETs, DNS queries. A round
-succeeds when at least ``quorum`` probes answer within ``timeout_ms``. A WAN goes down after
-``down`` failed rounds in a row, at once when its link loses carrier; it comes back only after
-``up`` good rounds *and* ``hold_down_s`` seconds of uninterrupted health, so intermittent loss does
+Each WAN is probed out of its own link (socket mark of the WAN, bound to its interface and address):
+ICMP echo to its targets, TCP connects, HTTP GETs, DNS queries, one probe at a time in round-robin,
+every ``interval_ms`` (200 ms: 5 probes/s). A probe waits for its answer as long as its own measured
+round trip says (at most ``timeout_ms``). On the first unanswered one the WAN is suspect and probes go
+out every ``confirm_ms`` (100 ms: 10 probes/s, the budget) to the next targets in turn; it goes down
+when at least ``down`` probes in a row went unanswered *and* they were sent over ``down_window_ms``
+(400 ms), so a loss burst shorter than the window never takes it down; at once when its link loses
+carrier. An answer ends a run of failures while the latest result of each probe holds ``quorum``
+answers (the decision is on the aggregate of the targets). A WAN comes back only after ``up``
+answers in a row *and* ``hold_down_s`` seconds of uninterrupted health, so intermittent loss does
 not make it flap.
 
 On every transition the service rewrites the marking maps of ``table inet azblink_wan`` (``pick``:
@@ -101,37 +106,136 @@ def maps_transaction(cfg, healthy_names):
     return "\n".join(lines) + "\n"
 
 
-class WanState(object):
-    """Up/down with thresholds and hold-down. ``observe`` returns the new state on a transition."""
+class Detector(object):
+    """One WAN's verdict from its probe results (pure; unit-tested). ``record`` returns "down" or
+    "up" on a transition, else None.
 
-    def __init__(self, health, up=True, now=0.0):
+    Probes go out one at a time, round-robin over the WAN's targets and probes, every
+    ``interval_ms``; after an unanswered one, every ``confirm_ms`` (``pace``) until one answers or the
+    WAN is declared down. Down: at least ``down`` probes in a row unanswered *and* sent over at least
+    ``down_window_ms`` (from the first unanswered send to the last), so a loss burst shorter than the
+    window never takes a WAN down, however many probes it eats; carrier loss: at once. An answer ends
+    a run of failures only while the latest result of each probe holds at least ``quorum`` answers
+    (the decision is on the aggregate: one dead target of three does not count, two of three with
+    quorum 2 do). Back up after ``up`` answers *and* ``hold_down_s`` of uninterrupted health; health
+    is interrupted by two unanswered probes in a row (a loss burst: the confirm pace makes sure it is
+    seen twice) or by the aggregate falling below the quorum, not by one target's lone miss.
+    Results may arrive out of send order (pipelined probes): a failure of a probe sent before the
+    newest answered one is stale and ignored. While every other WAN is failing too, the window is
+    three times as long (``record``): failing over to a WAN that is failing as well gains nothing,
+    and on a loaded box a stall of a few hundred milliseconds makes every WAN miss at once.
+    """
+
+    def __init__(self, health, nprobes, up=True, now=0.0):
         self.h = health
         self.up = up
-        self.fails = 0
-        self.oks = 0
-        self.ok_since = None
         self.changed_at = now
+        self.last = [up] * nprobes  # the latest result of each probe
+        self.quorum = min(health.get("quorum", 1), nprobes)
+        self.run_first = None       # send time of the first unanswered probe of the current run
+        self.run_last = None
+        self.fails = 0              # unanswered probes in the current run
+        self.last_ok_sent = None
+        self.oks = 0                # answers since the last interruption (while down)
+        self.ok_since = None
+        self.verdict = None         # (failures, first, last unanswered send) of the last down
 
-    def observe(self, ok, now, link_down=False):
-        if self.up:
-            if ok and not link_down:
-                self.fails = 0
+    def quorate(self):
+        return sum(self.last) >= self.quorum
+
+    def suspect(self):
+        return self.run_first is not None
+
+    def pace(self):
+        """Seconds to the next probe: faster while a run of failures is open (confirm burst)."""
+        return (self.h["confirm_ms"] if self.suspect() else self.h["interval_ms"]) / 1000.0
+
+    def next_send(self, last_sent):
+        """When the next probe goes out, given when the last one did (never closer than the confirm
+        pace: at most 10 probes in any second with the defaults)."""
+        return last_sent + self.pace()
+
+    def _down(self, now):
+        # the evidence, for the transition record: failures, first and last unanswered send
+        self.verdict = (self.fails, self.run_first if self.run_first is not None else now,
+                        self.run_last if self.run_last is not None else now)
+        self.up, self.changed_at = False, now
+        self.run_first = self.run_last = None
+        self.fails, self.oks, self.ok_since = 0, 0, None
+        return "down"
+
+    def link_down(self, now):
+        self.last = [False] * len(self.last)
+        self.oks, self.ok_since = 0, None
+        self.run_first = self.run_last = None  # carrier loss is its own evidence, at once
+        self.fails = 0
+        return self._down(now) if self.up else None
+
+    def record(self, idx, sent, ok, now, others_failing=False):
+        """``others_failing``: every other WAN is failing too (suspect or down). Then there is
+        nowhere better to send new connections and the likelier cause is this box (a stall) or the
+        shared upstream: the window is three times as long before this WAN is declared down."""
+        if ok:
+            self.last[idx] = True
+            if self.last_ok_sent is None or sent > self.last_ok_sent:
+                self.last_ok_sent = sent
+            if not self.quorate():
                 return None
+            if self.run_first is None or sent >= self.run_first:
+                self.run_first = self.run_last = None
+                self.fails = 0
+            if self.up:
+                return None
+            self.oks += 1
+            if self.ok_since is None:
+                self.ok_since = now
+            if self.oks >= self.h["up"] and now - self.ok_since >= self.h["hold_down_s"]:
+                self.up, self.changed_at = True, now
+                self.oks, self.ok_since = 0, None
+                return "up"
+            return None
+        self.last[idx] = False
+        if self.last_ok_sent is not None and sent < self.last_ok_sent and self.quorate():
+            return None  # a newer probe already answered
+        if self.run_first is None:
+            self.run_first, self.run_last, self.fails = sent, sent, 1
+        else:
             self.fails += 1
-            if link_down or self.fails >= self.h["down"]:
-                self.up, self.fails, self.oks, self.ok_since, self.changed_at = False, 0, 0, None, now
-                return "down"
+            self.run_last = max(self.run_last, sent)
+        if not self.up:
+            if self.fails >= 2 or not self.quorate():
+                self.oks, self.ok_since = 0, None
             return None
-        if not ok or link_down:
-            self.oks, self.ok_since = 0, None
-            return None
-        self.oks += 1
-        if self.ok_since is None:
-            self.ok_since = now
-        if self.oks >= self.h["up"] and now - self.ok_since >= self.h["hold_down_s"]:
-            self.up, self.fails, self.oks, self.ok_since, self.changed_at = True, 0, 0, None, now
-            return "up"
+        window = self.h["down_window_ms"] / 1000.0 * (3 if others_failing else 1)
+        if self.fails >= self.h["down"] and self.run_last - self.run_first >= window - 1e-6:
+            return self._down(now)
         return None
+
+
+class RttEstimate(object):
+    """How long a probe waits for its answer: its own smoothed round trip (RFC 6298's estimator:
+    srtt + 4 x rttvar) plus 20 ms, at least 100 ms, at most ``timeout_ms``; ``timeout_ms`` until the
+    first answer. A lost probe is known lost in tens of milliseconds on a fast link, not after a
+    fixed timeout tuned for the slowest (pure; unit-tested)."""
+    FLOOR = 0.1   # a loaded 2-core box delays answers by tens of ms; a miss costs a confirm probe
+    SLACK = 0.02
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self.srtt = None
+        self.rttvar = None
+
+    def sample(self, rtt):
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt
+
+    def wait(self):
+        if self.srtt is None:
+            return self.timeout
+        return min(self.timeout, max(self.FLOOR, self.srtt + 4 * self.rttvar + self.SLACK))
 
 
 # -- probes ---------------------------------------------------------------------------------------
@@ -285,53 +389,82 @@ def carrier(ifname):
         return False
 
 
-def run_round(wans, timeout):
-    """Probe every WAN (whose link is up) at once; -> {name: number of probes that answered}."""
-    poller = select.epoll()
-    live = {}
-    probes = []
-    results = dict((w["name"], 0) for w in wans)
-    for w in wans:
-        for spec in w["probes"]:
-            p = KINDS[spec["type"]](w, spec)
-            try:
-                want = p.start()
-            except OSError:
-                p.finish(False)
-                want = None
-            probes.append(p)
-            if not p.done and want:
-                poller.register(p.sock.fileno(), select.EPOLLIN if want == "r" else select.EPOLLOUT)
-                live[p.sock.fileno()] = p
-    deadline = time.monotonic() + timeout
-    while live:
-        # Past the deadline, one last look without waiting: answers already queued arrived in time
-        # even if this process was not scheduled to read them (a loaded box must not look like a
-        # dead link).
-        left = max(0.0, deadline - time.monotonic())
-        events = poller.poll(left)
-        if not events and left <= 0:
-            break
-        for fd, _ev in events:
-            p = live.get(fd)
-            if p is None:
-                continue
-            try:
-                want = p.event()
-            except OSError:
-                p.finish(False)
-                want = None
-            if p.done:
-                poller.unregister(fd)
-                del live[fd]
-            elif want in ("r", "w"):
-                poller.modify(fd, select.EPOLLIN if want == "r" else select.EPOLLOUT)
-    poller.close()
-    for p in probes:
-        if p.ok:
-            results[p.wan["name"]] += 1
+class Prober(object):
+    """One WAN's probes on the wire: sends the next one (round-robin) when its detector says, watches
+    the outstanding ones on the shared epoll, and hands each result (answered or timed out) to the
+    detector in ``results``."""
+
+    def __init__(self, wan, detector, poller):
+        self.w, self.det, self.poller = wan, detector, poller
+        self.rtt = [RttEstimate(wan["health"]["timeout_ms"] / 1000.0) for _p in wan["probes"]]
+        self.rr = 0
+        self.next_at = 0.0
+        self.last_sent = None
+        self.live = {}     # fd -> (probe, index, sent, deadline)
+        self.history = []  # last results: (probe target, answered, ms)
+
+    def due(self, now):
+        return now >= self.next_at
+
+    def send(self, now):
+        idx = self.rr
+        self.rr = (self.rr + 1) % len(self.w["probes"])
+        spec = self.w["probes"][idx]
+        p = KINDS[spec["type"]](self.w, spec)
+        try:
+            want = p.start()
+        except OSError:
+            p.finish(False)
+            want = None
+        self.last_sent = now
+        self.next_at = self.det.next_send(now)
+        if p.done or not want:
+            p.close()
+            return [(idx, now, p.ok, now)]
+        self.poller.register(p.sock.fileno(), select.EPOLLIN if want == "r" else select.EPOLLOUT)
+        self.live[p.sock.fileno()] = (p, idx, now, now + self.rtt[idx].wait())
+        return []
+
+    def event(self, fd, now):
+        """An outstanding probe's socket is ready: -> [(index, sent, answered, now)] when it finished."""
+        p = self.live[fd][0]
+        try:
+            want = p.event()
+        except OSError:
+            p.finish(False)
+            want = None
+        if p.done:
+            return self._finish(fd, now)
+        if want in ("r", "w"):
+            self.poller.modify(fd, select.EPOLLIN if want == "r" else select.EPOLLOUT)
+        return []
+
+    def expired(self, now):
+        out = []
+        for fd in [fd for fd, (_p, _i, _s, deadline) in self.live.items() if now >= deadline]:
+            out += self._finish(fd, now)
+        return out
+
+    def _finish(self, fd, now):
+        p, idx, sent, _deadline = self.live.pop(fd)
+        try:
+            self.poller.unregister(fd)
+        except (OSError, ValueError):
+            pass
         p.close()
-    return results
+        if p.ok:
+            self.rtt[idx].sample(now - sent)
+        self.history = (self.history + [(p.spec["target"], p.ok, int((now - sent) * 1000))])[-8:]
+        return [(idx, sent, p.ok, now)]
+
+    def cancel(self):
+        for fd in list(self.live):
+            self.live[fd][0].finish(False)
+            self._finish(fd, time.monotonic())
+
+    def wake(self):
+        """The earliest moment this WAN needs the loop: its next send or an outstanding deadline."""
+        return min([self.next_at] + [d for (_p, _i, _s, d) in self.live.values()])
 
 
 # -- the system ---------------------------------------------------------------------------------
@@ -474,27 +607,24 @@ def main(argv):
     system = System(cfg)
     prev = _read_state(cfg["state_file"])
     now = time.monotonic()
-    states = {}
+    poller = select.epoll()
+    probers = {}
     for w in cfg["wans"]:
         was = prev.get("wans", {}).get(w["name"], {}).get("up", True)
-        states[w["name"]] = WanState(w["health"], up=was, now=now)
-    # All WANs share one round: the shortest interval and timeout of any of them.
-    interval = min(w["health"]["interval_ms"] for w in cfg["wans"]) / 1000.0
-    timeout = min(w["health"]["timeout_ms"] for w in cfg["wans"]) / 1000.0
+        probers[w["name"]] = Prober(w, Detector(w["health"], len(w["probes"]), up=was, now=now), poller)
     transitions = prev.get("transitions", [])[-200:]
     tunnel_up = dict((t["name"], None) for t in cfg["tunnels"])
-
-    last_ok = dict((w["name"], True) for w in cfg["wans"])
-    history = dict((w["name"], []) for w in cfg["wans"])  # last rounds: (answered, round seconds)
+    links = dict((w["name"], True) for w in cfg["wans"])
 
     def healthy():
-        """The WANs new connections may use: the healthy ones; when none is, those whose last round
-        answered (recovering in hold-down); when none does, all of them (nothing better to do)."""
-        up_now = set(n for n, s in states.items() if s.up)
+        """The WANs new connections may use: the healthy ones; when none is, those whose latest
+        results hold a quorum of answers (recovering in hold-down); when none does, all of them
+        (nothing better to do)."""
+        up_now = set(n for n, pr in probers.items() if pr.det.up)
         if up_now:
             return up_now
-        answering = set(n for n, ok in last_ok.items() if ok)
-        return answering or set(states)
+        answering = set(n for n, pr in probers.items() if links[n] and pr.det.quorate())
+        return answering or set(probers)
 
     system.ensure_rules()
     system.ensure_routes()
@@ -504,38 +634,60 @@ def main(argv):
     log("started: mode %s, WANs %s; healthy %s; new connections via %s" % (
         cfg["mode"], ", ".join(w["name"] for w in cfg["wans"]), ", ".join(sorted(healthy())) or "none",
         active["name"]))
-    last_failure = dict((w["name"], None) for w in cfg["wans"])
-    last_ensure = time.monotonic()
-    rounds = 0
+    last_ensure = last_tunnels = last_state = 0.0
     while True:
-        t0 = time.monotonic()
-        links = dict((w["name"], carrier(w["interface"])) for w in cfg["wans"])
-        results = run_round([w for w in cfg["wans"] if links[w["name"]]], timeout)
         now = time.monotonic()
-        rounds += 1
+        results = []  # (prober, probe index, sent, answered, when)
         down, up = [], []
-        for w in cfg["wans"]:
-            st = states[w["name"]]
-            ok = links[w["name"]] and results.get(w["name"], 0) >= w["health"]["quorum"]
-            if not ok and last_failure[w["name"]] is None:
-                last_failure[w["name"]] = t0  # first failed round: when the trouble began (at most)
-            elif ok:
-                last_failure[w["name"]] = None
-            last_ok[w["name"]] = ok
-            history[w["name"]] = (history[w["name"]] + [(results.get(w["name"], 0), round(now - t0, 3))])[-5:]
-            change = st.observe(ok, now, link_down=not links[w["name"]])
-            if change == "down":
-                down.append(w)
+        for name, pr in probers.items():
+            if not carrier(pr.w["interface"]):
+                # Carrier loss: down at once, nothing is sent out of a dead link.
+                pr.cancel()
+                links[name] = False
+                if pr.det.link_down(now):
+                    down.append(pr)
+                continue
+            if not links[name]:
+                links[name], pr.next_at = True, now
+            if pr.due(now):
+                results += [(pr,) + r for r in pr.send(now)]
+        # Until the next send or deadline; at least every 50 ms for the carrier.
+        wake = min([pr.wake() for pr in probers.values()] + [now + 0.05])
+        events = poller.poll(max(0.0, wake - time.monotonic()))
+        now = time.monotonic()
+        if any(d <= now for pr in probers.values() for (_p, _i, _s, d) in pr.live.values()):
+            # Past a deadline, one last look without waiting: answers already queued arrived in time
+            # even if this process was not scheduled to read them (a loaded box must not look like a
+            # dead link).
+            events += poller.poll(0)
+        for fd, _ev in events:
+            for pr in probers.values():
+                if fd in pr.live:
+                    results += [(pr,) + r for r in pr.event(fd, now)]
+                    break
+        for pr in probers.values():
+            results += [(pr,) + r for r in pr.expired(now)]
+        for pr, idx, sent, ok, when in results:
+            others = [o for o in probers.values() if o is not pr]
+            change = pr.det.record(idx, sent, ok, when, others_failing=bool(others) and all(
+                o.det.suspect() or not o.det.up for o in others))
+            if pr.last_sent is not None:
+                pr.next_at = pr.det.next_send(pr.last_sent)  # confirm pace after a miss, back after an answer
+            if change == "down" and pr not in down:
+                down.append(pr)
             elif change == "up":
-                up.append(w)
-        for t in cfg["tunnels"]:
-            is_up = os.path.exists("/sys/class/net/%s" % t["interface"]) and \
-                _operstate(t["interface"]) in ("up", "unknown")
-            if tunnel_up[t["name"]] is not None and is_up != tunnel_up[t["name"]]:
-                log("tunnel %s %s" % (t["name"], "up: its table routes into it" if is_up else
-                                      "down: its table is empty (fail-closed policies blackhole)"))
-                system.ensure_routes()
-            tunnel_up[t["name"]] = is_up
+                up.append(pr)
+        now = time.monotonic()
+        if now - last_tunnels >= 0.3:
+            last_tunnels = now
+            for t in cfg["tunnels"]:
+                is_up = os.path.exists("/sys/class/net/%s" % t["interface"]) and \
+                    _operstate(t["interface"]) in ("up", "unknown")
+                if tunnel_up[t["name"]] is not None and is_up != tunnel_up[t["name"]]:
+                    log("tunnel %s %s" % (t["name"], "up: its table routes into it" if is_up else
+                                          "down: its table is empty (fail-closed policies blackhole)"))
+                    system.ensure_routes()
+                tunnel_up[t["name"]] = is_up
         if not (down or up) and healthy() != applied:
             # Every WAN is down: follow the ones that answer right now.
             applied = healthy()
@@ -547,37 +699,39 @@ def main(argv):
             if up:
                 system.ensure_routes()
             applied = healthy()
-            active = system.switch(applied, down, up)
+            active = system.switch(applied, [p.w for p in down], [p.w for p in up])
             t_done = time.monotonic()
             wall = time.time()
-            for w in down:
-                began = last_failure[w["name"]] or t0
-                reason = "link lost carrier" if not links[w["name"]] else "%d probe rounds failed" % w["health"]["down"]
+            for pr in down:
+                w = pr.w
+                fails, began, last = pr.det.verdict
+                reason = "link lost carrier" if not links[w["name"]] else \
+                    "%d probes unanswered, sent over %.2f s" % (fails, last - began)
                 rec = {"wan": w["name"], "to": "down", "at": wall, "reason": reason,
                        "detect_s": round(t_switch0 - began, 3), "switch_s": round(t_done - t_switch0, 3),
-                       "active": active["name"], "last_rounds": history[w["name"]]}
+                       "active": active["name"], "last_probes": pr.history}
                 transitions.append(rec)
                 log("TRANSITION %s down (%s): detected in %.3f s, switched in %.3f s; new connections via %s;"
-                    " last rounds (answered, s): %s" % (w["name"], reason, rec["detect_s"], rec["switch_s"],
-                                                        active["name"], rec["last_rounds"]))
-            for w in up:
+                    " last probes (target, answered, ms): %s" % (w["name"], reason, rec["detect_s"], rec["switch_s"],
+                                                                 active["name"], rec["last_probes"]))
+            for pr in up:
+                w = pr.w
                 rec = {"wan": w["name"], "to": "up", "at": wall, "reason": "healthy for %d s (hold-down)"
                        % w["health"]["hold_down_s"], "switch_s": round(t_done - t_switch0, 3),
                        "active": active["name"]}
                 transitions.append(rec)
                 log("TRANSITION %s up after hold-down; new connections via %s" % (w["name"], active["name"]))
-        if down or up or rounds % 10 == 1:
+        if down or up or now - last_state >= 1.0:
+            last_state = now
             _write_state(cfg["state_file"], {
                 "pid": os.getpid(), "updated": time.time(), "active": active["name"],
-                "wans": dict((n, {"up": s.up, "fails": s.fails, "oks": s.oks}) for n, s in states.items()),
+                "wans": dict((n, {"up": pr.det.up, "fails": pr.det.fails, "oks": pr.det.oks})
+                             for n, pr in probers.items()),
                 "transitions": transitions[-200:]})
-        if time.monotonic() - last_ensure > 10:
+        if now - last_ensure > 10:
             # The main table's default route (the active WAN) back if something removed it.
             system.switch_default()
-            last_ensure = time.monotonic()
-        sleep = interval - (time.monotonic() - t0)
-        if sleep > 0:
-            time.sleep(sleep)
+            last_ensure = now
 
 
 if __name__ == "__main__":

@@ -46,7 +46,9 @@ BAD = [
      "not a domain"),
     ("bad ICMP target", "wans.0.health.targets.0", "203.0.113", "wans[0].health.targets[0]", "not a valid IP"),
     ("quorum above probes", "wans.1.health.quorum", 2, "wans[1].health.quorum", "more than the 1 probes"),
-    ("timeout beyond interval", "wans.0.health.timeout_ms", 500, "wans[0].health.timeout_ms", "longer than"),
+    ("confirm slower than the interval", "wans.0.health.confirm_ms", 500, "wans[0].health.confirm_ms",
+     "longer than"),
+    ("negative down window", "wans.0.health.down_window_ms", -1, "wans[0].health.down_window_ms", "out of range"),
     ("interval too short", "wans.0.health.interval_ms", 10, "wans[0].health.interval_ms", "out of range"),
     ("down threshold zero", "wans.0.health.down", 0, "wans[0].health.down", "out of range"),
     ("WAN resolver inside a zone", "wans.0.dns", ["10.3.0.1"], "wans[0].dns[0]", "inside zone office"),
@@ -93,7 +95,8 @@ def test_good_input_builds(good):
     t = site.tunnels[0]
     assert (t.fallback_mark, t.closed_mark) == (0x40, 0x80)
     assert [len(w.probes) for w in site.wans] == [5, 1]
-    want = {"interval_ms": 300, "timeout_ms": 300, "down": 3, "up": 5, "hold_down_s": 10, "quorum": 1}
+    want = {"interval_ms": 200, "confirm_ms": 100, "timeout_ms": 300, "down": 3, "down_window_ms": 400, "up": 5,
+            "hold_down_s": 10, "quorum": 1}
     assert site.wans[0].health == want
 
 

@@ -2,7 +2,6 @@
 import importlib.util
 import json
 import os
-import random
 
 from tests.unit import nft_scratch
 
@@ -85,35 +84,147 @@ def test_health_service_decides_like_the_renderer(good):
     assert "0x200 : 0x2" in txn
 
 
-def _run(state, pattern, interval=0.25):
-    """Feed a pattern of round results ('.' good, 'x' failed, 'L' link down); -> transitions."""
-    out = []
-    for k, c in enumerate(pattern):
-        ch = state.observe(c == ".", k * interval, link_down=c == "L")
-        if ch:
-            out.append((k, ch))
-    return out
+HEALTH_DEFAULTS = dict(model.HEALTH_DEFAULTS)
 
 
-def test_state_machine_thresholds_and_hold_down():
-    h = {"down": 3, "up": 5, "hold_down_s": 3}
-    assert _run(HEALTH.WanState(h), "..xx.xx.") == []               # never three in a row
-    assert _run(HEALTH.WanState(h), "..xxx") == [(4, "down")]
-    assert _run(HEALTH.WanState(h), ".L") == [(1, "down")]           # carrier loss: at once
-    # Back only after up rounds and hold_down seconds of uninterrupted health (3 s = 12 rounds of
-    # 0.25 s after the first good one): the failed round 12 restarts the count.
-    trans = _run(HEALTH.WanState(h), "xxx" + "." * 9 + "x" + "." * 14)
-    assert trans == [(2, "down"), (25, "up")]
+def _simulate(lost, seconds, nprobes=3, health=None, rtt=0.001, start_up=True):
+    """The health service's schedule on virtual time: probes go out when the detector says, round-robin
+    over ``nprobes``; a probe sent at t is answered after ``rtt`` unless ``lost(t, k)`` (k: the probe's
+    index), then it times out after its adaptive wait. -> (transitions [(time, "down"|"up")], send times)."""
+    h = dict(HEALTH_DEFAULTS, **(health or {}))
+    det = HEALTH.Detector(h, nprobes, up=start_up)
+    rtts = [HEALTH.RttEstimate(h["timeout_ms"] / 1000.0) for _k in range(nprobes)]
+    pending, sends, out = [], [], []   # pending: (when the result is known, index, sent, answered)
+    t, rr, next_at, last_sent = 0.0, 0, 0.0, None
+    while t < seconds:
+        if t >= next_at - 1e-9:
+            k, rr = rr, (rr + 1) % nprobes
+            ok = not lost(t, k)
+            pending.append((t + (rtt if ok else rtts[k].wait()), k, t, ok))
+            sends.append(t)
+            last_sent = t
+            next_at = det.next_send(t)
+        pending.sort()
+        while pending and pending[0][0] <= t + 1e-9:
+            when, k, sent, ok = pending.pop(0)
+            if ok:
+                rtts[k].sample(when - sent)
+            change = det.record(k, sent, ok, when)
+            next_at = det.next_send(last_sent)
+            if change:
+                out.append((round(when, 3), change))
+        t = round(t + 0.001, 6)
+    return out, sends
 
 
-def test_intermittent_loss_does_not_flap():
-    """30 % of rounds lost at random for 10 minutes of rounds: a quorum of probes and three failed
-    rounds in a row keep the WAN up; the pattern never takes it down and up again."""
-    rng = random.Random(5)
-    h = {"down": 3, "up": 5, "hold_down_s": 10}
-    # Per round, 6 probes each answered with p=0.7 (request and reply both pass 84 %), quorum 2.
-    pattern = "".join("." if sum(rng.random() < 0.7 for _p in range(6)) >= 2 else "x" for _r in range(2000))
-    assert _run(HEALTH.WanState(h), pattern) == []
+def _blackhole_from(t0):
+    return lambda t, _k: t >= t0
+
+
+def test_blackhole_goes_down_within_the_window_plus_one_interval_and_a_wait():
+    h = HEALTH_DEFAULTS
+    worst = (h["interval_ms"] + h["down_window_ms"] + h["confirm_ms"]) / 1000.0 + RTT_FLOOR + 0.01
+    for t0 in (5.0, 5.05, 5.1, 5.17, 5.199):
+        trans, _sends = _simulate(_blackhole_from(t0), 8.0)
+        assert trans and trans[0][1] == "down", t0
+        assert 0.4 <= trans[0][0] - t0 <= worst, (t0, trans)
+
+
+RTT_FLOOR = HEALTH.RttEstimate.FLOOR
+
+
+def test_no_more_than_ten_probes_a_second_per_wan():
+    for lost in (lambda t, _k: False, _blackhole_from(3.0), lambda t, _k: (t % 1.2) < 0.3,
+                 lambda t, k: k == 0):
+        _trans, sends = _simulate(lost, 20.0)
+        for s0 in sends:
+            assert len([s for s in sends if s0 <= s < s0 + 0.999]) <= 10  # (float grid)
+
+
+def test_a_healthy_wan_is_probed_at_the_interval_in_round_robin():
+    _trans, sends = _simulate(lambda t, _k: False, 10.0)
+    assert 49 <= len(sends) <= 51  # 5 probes/s
+
+
+def test_bursts_shorter_than_the_window_never_take_it_down():
+    """The bench's and the wan scenario's loss pattern (0.3 s of every 1.2 s dropped, both ways) and
+    bursts up to 0.38 s (a loaded box is slow to lift the fault), at every phase, for 10 minutes."""
+    for burst in (0.3, 0.35, 0.38):
+        for phase in (0.0, 0.05, 0.1, 0.15):
+            trans, _sends = _simulate(lambda t, _k, b=burst, p=phase: ((t + p) % 1.2) < b, 600.0)
+            assert trans == [], (burst, phase, trans)
+    # A burst past the window is an outage: down.
+    trans, _sends = _simulate(lambda t, _k: 5.0 <= t < 6.0, 8.0)
+    assert [c for _t, c in trans] == ["down"]
+
+
+def test_one_dead_target_does_not_count_with_quorum_one_two_do_with_quorum_two():
+    assert _simulate(lambda t, k: k == 1, 60.0)[0] == []
+    assert _simulate(lambda t, k: k in (1, 2), 60.0)[0] == []                      # quorum 1: one answers
+    trans, _sends = _simulate(lambda t, k: t >= 5.0 and k in (1, 2), 20.0, health={"quorum": 2})
+    assert [c for _t, c in trans] == ["down"] and trans[0][0] < 7.0
+    assert _simulate(lambda t, k: k == 1, 60.0, health={"quorum": 2})[0] == []      # two of three answer
+
+
+def test_back_up_only_after_up_answers_and_the_hold_down():
+    h = {"hold_down_s": 3}
+    trans, _sends = _simulate(lambda t, _k: 1.0 <= t < 2.0, 10.0, health=h)
+    assert [c for _t, c in trans] == ["down", "up"]
+    assert trans[1][0] - 2.0 >= 3.0 and trans[1][0] - 2.0 < 3.5
+    # A loss burst in the hold-down restarts it, whatever its phase.
+    for start in (3.5, 3.55, 3.6, 3.65, 3.7):
+        trans, _sends = _simulate(lambda t, _k, s0=start: 1.0 <= t < 2.0 or s0 <= t < s0 + 0.3, 10.0, health=h)
+        assert trans[1][0] >= start + 0.3 + 3.0, (start, trans)
+    # One dead target's lone misses do not: the WAN comes back on time.
+    trans, _sends = _simulate(lambda t, k: 1.0 <= t < 2.0 or k == 2, 10.0, health=h)
+    assert [c for _t, c in trans] == ["down", "up"] and trans[1][0] - 2.0 < 3.5
+
+
+def test_carrier_loss_is_down_at_once_and_stale_failures_are_ignored():
+    h = dict(HEALTH_DEFAULTS)
+    det = HEALTH.Detector(h, 3)
+    assert det.link_down(1.0) == "down" and det.verdict == (0, 1.0, 1.0)
+    det = HEALTH.Detector(h, 3)
+    assert det.record(1, 1.2, True, 1.201) is None
+    # the probe sent at 1.0 timed out after the one sent at 1.2 answered: stale, no run opens
+    assert det.record(0, 1.0, False, 1.3) is None and not det.suspect()
+    assert det.record(2, 1.4, False, 1.45) is None and det.suspect() and det.pace() == 0.1
+
+
+def test_every_wan_missing_at_once_takes_three_windows():
+    """A stall of the box makes every WAN miss at once: 0.8 s of it takes none down; 2 s does."""
+    def both(stall):
+        dets = [HEALTH.Detector(dict(HEALTH_DEFAULTS), 3) for _w in (0, 1)]
+        out = []
+        for step in range(60):  # probes every 100 ms on both WANs, out of step by 50 ms
+            for w, det in enumerate(dets):
+                sent = 1.0 + step * 0.1 + w * 0.05
+                ok = not 1.0 <= sent < 1.0 + stall
+                change = det.record(step % 3, sent, ok, sent + (0.001 if ok else 0.1),
+                                    others_failing=dets[1 - w].suspect() or not dets[1 - w].up)
+                if change:
+                    out.append((w, change))
+        return out
+    assert both(0.8) == []
+    assert sorted(both(2.0)) == [(0, "down"), (1, "down")]
+    # One WAN alone failing: the normal window (0.4 s).
+    det = HEALTH.Detector(dict(HEALTH_DEFAULTS), 3)
+    changes = [det.record(k % 3, 1.0 + k * 0.1, False, 1.1 + k * 0.1) for k in range(6)]
+    assert changes.index("down") == 4
+
+
+def test_wait_adapts_to_the_round_trip_within_floor_and_timeout():
+    r = HEALTH.RttEstimate(0.3)
+    assert r.wait() == 0.3
+    for _i in range(20):
+        r.sample(0.001)
+    assert r.wait() == RTT_FLOOR
+    for _i in range(50):
+        r.sample(0.2)
+    assert 0.22 <= r.wait() < 0.23        # srtt + 20 ms once steady
+    for _i in range(50):
+        r.sample(0.4)
+    assert r.wait() == 0.3
 
 
 def test_rules_routes_and_boot_batch(good):
