@@ -108,11 +108,15 @@ def zone_vars(n, form="policies", change=False):
     return out
 
 
+SHOW = {"name": "show", "ansible.builtin.debug": {"msg": "ACTIONS={{ r.actions | default([]) | to_json }}"}}
+# Ansible's floor: the same play shape (a module task, registered, then the debug task) with `ping`.
+FLOOR = [{"name": "ping", "ansible.builtin.ping": {}, "register": "r"}, SHOW]
+
+
 def zone_task(data, state="present"):
     a = dict(("%s" % k, "{{ bench_zone.%s }}" % k) for k in data)
     a["state"] = state
-    return [{"name": "azb_zone", "azblink.nfv.azb_zone": a, "register": "r"},
-            {"name": "show", "ansible.builtin.debug": {"msg": "ACTIONS={{ r.actions | default([]) | to_json }}"}}]
+    return [{"name": "azb_zone", "azblink.nfv.azb_zone": a, "register": "r"}, SHOW]
 
 
 def write_vars(data):
@@ -173,7 +177,7 @@ def bench_one(n, form, reps):
         best[name] = min(best.get(name, value), value)
     try:
         for _rep in range(reps):
-            floor = playbook([{"name": "ping", "ansible.builtin.ping": {}}])[0]
+            floor = playbook(FLOOR)[0]
             keep("floor", floor)
             drop_tables()
             keep("apply", module_run(files, "full", "replace tables") - floor)
@@ -229,7 +233,7 @@ def profile(n, form, change):
         "for (fn, _l, name), (_cc, _nc, _tt, ct, _c) in st.items():\n"
         "    out.setdefault('%s:%s' % (fn, name), 0.0); out['%s:%s' % (fn, name)] += ct\n"
         "sys.stderr.write('PROFILE ' + json.dumps(out) + '\\n')\n"
-        "pstats.Stats(p, stream=sys.stderr).sort_stats('cumulative').print_stats(25)\n")
+        "pstats.Stats(p, stream=sys.stderr).sort_stats('cumulative').print_stats(45)\n")
     q = shlex.quote(tmp)
     ssh("cd %s && python3 AnsiballZ_azb_zone.py explode >/dev/null && cd debug_dir && cat > other" % q,
         data=json.dumps(other))

@@ -318,10 +318,11 @@ reachability:
            "ports": ["tcp/9", "tcp/22", "tcp/5432"]}
 """
 import gc
+import hashlib
 
+from ansible_collections.azblink.nfv.plugins.module_utils import audit
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
-from ansible_collections.azblink.nfv.plugins.module_utils.evidence import reach
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, plan as zplan
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd, render_nft
 from ansible_collections.azblink.nfv.plugins.module_utils.zones.net_adapter import NetAdapter
@@ -373,11 +374,35 @@ def main():
         result["diff"] = p.diff()
         if module.check_mode and p.nft_change:
             _reachability(module, site, nft, p.ruleset_text, result)
+    result["invocation"] = {"module_args": echoed_args(module.params)}
     module.exit_json(**result)
+
+
+# Bulk input beyond this many entries (policies, or their from/to entries) is echoed in the
+# result's invocation as a count and a hash: echoing 10,000 of them back (copied, scanned for
+# secrets, serialised, parsed by the controller) cost more than rendering and applying them.
+ECHO_MOST = 1000
+
+
+def echoed_args(params):
+    out = dict(params)
+    policies = params.get("policies") or []
+    entries = len(policies) + sum(len(p.get("from") or []) + len(p.get("to") or [])
+                                  for p in policies if isinstance(p, dict))
+    if entries > ECHO_MOST:
+        out["policies"] = "%d policies, %d entries (sha256 %s)" % (
+            len(policies), entries, audit.config_sha256({"policies": policies}, {}))
+    compact = params.get("policies_compact") or ""
+    if compact.count("\n") > ECHO_MOST:
+        out["policies_compact"] = "%d lines (sha256 %s)" % (
+            compact.count("\n"), hashlib.sha256(compact.encode()).hexdigest())
+    return out
 
 
 def _reachability(module, site, nft, desired, result):
     """Check + diff: what the change does to reachability, probed live vs desired (scratch netns)."""
+    # imported here: only check + diff runs it, and every other run would pay for the import
+    from ansible_collections.azblink.nfv.plugins.module_utils.evidence import reach
     try:
         result["reachability"] = reach.diff(site, nft.live(), desired)
     except (RuntimeError, OSError) as exc:

@@ -75,15 +75,16 @@ class NftAdapter(object):
     def persist(self, text):
         _write(PERSISTED, text)
 
-    def schedule_rollback(self, seconds, removal_text):
+    def schedule_rollback(self, seconds, removal_text, current=None):
         """Arm a timer on the box that restores the current ruleset unless confirmed in time.
 
-        A rollback already pending keeps its snapshot: it returns to the last confirmed state,
-        not to an unconfirmed one in between.
+        ``current``: the text that runs, when the caller knows it (the nftables generation says so),
+        else it is listed. A rollback already pending keeps its snapshot: it returns to the last
+        confirmed state, not to an unconfirmed one in between.
         """
         pending = self.run(["systemctl", "is-active", "--quiet", ROLLBACK_UNIT + ".timer"])[0] == 0
         if not pending:
-            current = self.live()
+            current = self.live() if current is None else current
             _write(ROLLBACK, removal_text + current if current else removal_text)
         self.run(["systemctl", "stop", ROLLBACK_UNIT + ".timer", ROLLBACK_UNIT + ".service"])
         self.run(["systemctl", "reset-failed", ROLLBACK_UNIT + ".timer", ROLLBACK_UNIT + ".service"])

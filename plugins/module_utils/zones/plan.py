@@ -52,6 +52,7 @@ class Plan(object):
         self.generation = None       # nft_gen.generation() when planned
         self.listing_known = False   # self.desired is the listing nft prints for ruleset_text
         self.networkd = {}           # the networkd files wanted: name -> text
+        self.running = None          # the text that runs, when the fast path knows it
 
     @property
     def changed(self):
@@ -117,6 +118,7 @@ def _plan_fast(p, nft, stored):
         return   # no trustworthy copy of what runs: compare listings
     p.fast = True
     p.nft_change = True
+    p.running = old
     p.element_txn = nft_state.element_changes(old, p.ruleset_text)
 
 
@@ -169,7 +171,8 @@ def execute(p, nft, net, confirm_timeout=0):
             raise RuntimeError("zone links did not come up as declared: %s" % "; ".join(missing))
     if p.nft_change:
         if confirm_timeout:
-            nft.schedule_rollback(confirm_timeout, render_nft.render_removal())
+            # what runs: known without a listing on the fast path (the text applied last)
+            nft.schedule_rollback(confirm_timeout, render_nft.render_removal(), p.running)
         before = nft.generation()
         nft.apply(p.element_txn if p.element_txn else p.ruleset_text)
         after = nft.generation()

@@ -55,8 +55,8 @@ class FakeNft(object):
         self.calls.append("persist")
         PERSISTED[0] = text
 
-    def schedule_rollback(self, seconds, removal):
-        self.calls.append("rollback armed")
+    def schedule_rollback(self, seconds, removal, current=None):
+        self.calls.append(("rollback armed", current))
 
     def stage_pending(self, text):
         self.calls.append("pending")
@@ -181,3 +181,12 @@ def test_rendered_texts_split_like_listings():
     structure, elements = nft_state.split(text)
     assert "elements" not in structure
     assert any("8443" in e for e in elements[("inet", "azblink", "acl4_allow")])
+
+
+def test_the_rollback_snapshot_of_a_fast_change_is_the_text_that_ran():
+    nft = FakeNft()
+    first = converge(site(), nft)
+    s = site(extra_port=8443)
+    p = zplan.plan(s, nft, FakeNet(s))
+    zplan.execute(p, nft, FakeNet(s), confirm_timeout=60)
+    assert ("rollback armed", first.ruleset_text) in nft.calls and "pending" in nft.calls
