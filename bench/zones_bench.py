@@ -12,9 +12,10 @@ interleaved (floor, module, raw in every repetition):
      with the largest one;
   5. ansible.builtin.iptables in a loop for 100 rules, extrapolated (with --iptables).
 Forms: `policies` (N policies of one source each), `list` (one policy, N sources), `compact`
-(N policies as lines of `policies_compact`, which Ansible passes as one string).
+(N policies as lines of `policies_compact`, which Ansible passes as one string), `list-compact`
+(one policy, N sources, as one line of `policies_compact`).
 Not a test: it prints a table. Usage (root; uses the lab):
-  python -m bench.zones_bench [--appliance lab-a12] [--sizes 10000,100000] [--forms policies,list,compact]
+  python -m bench.zones_bench [--appliance lab-a12] [--sizes 10000,100000] [--forms policies,list,compact,list-compact]
                               [--reps 3] [--iperf] [--iptables] [--profile] [--keep]
 """
 import argparse
@@ -87,10 +88,14 @@ def zone_vars(n, form="policies", change=False):
     ]
     out = {"zones": zones, "management_sources": ["198.18.0.1/32"]}
     iperf = {"name": "iperf", "from": ["office"], "to": ["dev"], "proto": "tcp", "ports": ["5201"]}
-    if form == "list":  # an allow list: one policy, N sources
+    if form in ("list", "list-compact"):  # an allow list: one policy, N sources
         srcs = [source(i) for i in range(n - 1)]
         if change:
             srcs[0] = "10.99.0.1"
+        if form == "list-compact":   # the same, as one line of policies_compact
+            out["policies"] = [iperf]
+            out["policies_compact"] = "partners %s dev tcp 443\n" % ",".join(srcs)
+            return out
         out["policies"] = [{"name": "partners", "from": srcs, "to": ["dev"], "proto": "tcp", "ports": ["443"]},
                            iperf]
         return out
@@ -166,31 +171,36 @@ def module_run(files, key, expect=None):
 
 
 def bench_one(n, form, reps):
-    """-> dict of best-of-reps seconds for this size and form (module rows minus the floor of the rep)."""
+    """-> dict of best-of-reps seconds for this size and form; module rows are the best module run
+    minus the best floor (noise on a shared machine only ever adds time, to either)."""
     data, alt = zone_vars(n, form), zone_vars(n, form, change=True)
     files = {"full": (write_vars(data), data), "alt": (write_vars(alt), alt)}
     ssh("cat > /tmp/bench-full.nft", data=render_here(data))
     ssh("cat > /tmp/bench-alt.nft", data=render_here(alt))
-    best = {}
-
-    def keep(name, value):
-        best[name] = min(best.get(name, value), value)
+    runs = {}
     try:
         for _rep in range(reps):
-            floor = playbook(FLOOR)[0]
-            keep("floor", floor)
+            rep = {"floor": playbook(FLOOR)[0],
+                   # the same floor play loading this form's vars file: Ansible's own share of the input
+                   "floor_vars": playbook(FLOOR, files["full"][0])[0]}
             drop_tables()
-            keep("apply", module_run(files, "full", "replace tables") - floor)
-            keep("noop", module_run(files, "full") - floor)
-            keep("change", module_run(files, "alt", "update set elements") - floor)
+            rep["apply"] = module_run(files, "full", "replace tables")
+            rep["noop"] = module_run(files, "full")
+            rep["change"] = module_run(files, "alt", "update set elements")
             module_run(files, "full", "update set elements")
             drop_tables()
-            keep("raw_apply", raw("/tmp/bench-full.nft"))
-            keep("raw_reload", raw("/tmp/bench-full.nft"))
-            keep("raw_change", raw("/tmp/bench-alt.nft"))
+            rep["raw_apply"] = raw("/tmp/bench-full.nft")
+            rep["raw_reload"] = raw("/tmp/bench-full.nft")
+            rep["raw_change"] = raw("/tmp/bench-alt.nft")
+            print("rep %d %s: %s" % (n, form, json.dumps(rep)), flush=True)
+            for k, v in rep.items():
+                runs.setdefault(k, []).append(v)
     finally:
         for path, _data in files.values():
             os.unlink(path)
+    best = dict((k, min(v)) for k, v in runs.items())
+    for k in ("apply", "noop", "change"):
+        best[k] -= best["floor"]
     return best
 
 
@@ -329,12 +339,12 @@ def main():
     print("\nazb_zone on %s, best of %d; module rows are ansible-playbook wall minus the floor of the same"
           " repetition (a ping play); raw rows are `nft -f` timed on the box; load average %s"
           % (APPLIANCE, args.reps, " ".join(open("/proc/loadavg").read().split()[:3])))
-    print("| entries | form | floor s | apply s | raw apply s | x | no-op s | raw reload s | x |"
+    print("| entries | form | floor s | floor + vars file s | apply s | raw apply s | x | no-op s | raw reload s | x |"
           " one-entry change s | raw reload (changed file) s | x |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (n, form), r in results.items():
-        print("| %d | %s | %.2f | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx |"
-              % (n, form, r["floor"], r["apply"], r["raw_apply"], r["apply"] / r["raw_apply"],
+        print("| %d | %s | %.2f | %.2f | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx |"
+              % (n, form, r["floor"], r["floor_vars"], r["apply"], r["raw_apply"], r["apply"] / r["raw_apply"],
                  r["noop"], r["raw_reload"], r["noop"] / r["raw_reload"],
                  r["change"], r["raw_change"], r["change"] / r["raw_change"]))
     if tput:
