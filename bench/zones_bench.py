@@ -216,9 +216,9 @@ PROFILED = [
 ]
 
 
-def profile(n, form, change):
-    """Run the module once with its files kept on the box, then its unpacked copy under cProfile
-    (applying the one-entry change when ``change``, else the same arguments again: a no-op)."""
+def profile(n, form, what):
+    """Run the module once with its files kept on the box, then its unpacked copy under cProfile:
+    ``what`` is change (the one-entry change), noop (the same arguments again) or apply (from nothing)."""
     data = zone_vars(n, form)
     path = write_vars(data)
     env = dict(ENV, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False")
@@ -227,7 +227,7 @@ def profile(n, form, change):
     finally:
         os.unlink(path)
     tmp = re.findall(r"(/root/\.ansible/tmp/ansible-tmp-[^/\s'\"]+)/AnsiballZ_azb_zone", out)[-1]
-    other = zone_vars(n, form, change=True) if change else {}
+    other = zone_vars(n, form, change=True) if what == "change" else {}
     script = (
         "import cProfile, json, pstats, runpy, sys\n"
         "sys.path.insert(0, '.')\n"
@@ -247,6 +247,8 @@ def profile(n, form, change):
     q = shlex.quote(tmp)
     ssh("cd %s && python3 AnsiballZ_azb_zone.py explode >/dev/null && cd debug_dir && cat > other" % q,
         data=json.dumps(other))
+    if what == "apply":
+        drop_tables()
     ssh("cd %s/debug_dir && cat > prof.py" % q, data=script)
     with open(INVENTORY) as fh:
         inv = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][APPLIANCE]
@@ -298,7 +300,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--iperf", action="store_true", help="throughput rows (largest size)")
     ap.add_argument("--iptables", action="store_true", help="the ansible.builtin.iptables loop row")
-    ap.add_argument("--profile", metavar="N:FORM:change|noop", help="cProfile one module run on the box instead")
+    ap.add_argument("--profile", metavar="N:FORM:change|noop|apply", help="cProfile one module run on the box instead")
     ap.add_argument("--keep", action="store_true", help="leave the appliance up")
     args = ap.parse_args()
     APPLIANCE = args.appliance
@@ -323,7 +325,7 @@ def main():
         if args.profile:
             n, form, what = args.profile.split(":")
             drop_tables()
-            for label, secs in profile(int(n), form, what == "change"):
+            for label, secs in profile(int(n), form, what):
                 print("| %s | %.3f |" % (label, secs))
             return 0
         results = {}
@@ -336,8 +338,8 @@ def main():
     finally:
         if not args.keep:
             lab("down", "--only", APPLIANCE)
-    print("\nazb_zone on %s, best of %d; module rows are ansible-playbook wall minus the floor of the same"
-          " repetition (a ping play); raw rows are `nft -f` timed on the box; load average %s"
+    print("\nazb_zone on %s, best of %d; module rows are the best ansible-playbook wall minus the best floor"
+          " (the same play with ping); raw rows are `nft -f` timed on the box; load average %s"
           % (APPLIANCE, args.reps, " ".join(open("/proc/loadavg").read().split()[:3])))
     print("| entries | form | floor s | floor + vars file s | apply s | raw apply s | x | no-op s | raw reload s | x |"
           " one-entry change s | raw reload (changed file) s | x |")

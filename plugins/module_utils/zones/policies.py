@@ -151,30 +151,47 @@ def policy(p, path, endpoints):
 
 def compact_entries(text, key="policies_compact"):
     """The lines of the compact form -> [(policy dict, path)] (path: ``KEY[line N]``)."""
+    return [(_line_entry(words, path), path) for words, path in _lines(text, key)]
+
+
+def _lines(text, key):
     if text is None:
-        return []
+        return
     if not isinstance(text, str):
         raise ValidationError(key, "must be a string (one policy per line)")
-    out = []
     for number, line in enumerate(text.splitlines(), 1):
         words = line.split()
-        if not words or words[0].startswith("#"):
-            continue
-        path = "%s[line %d]" % (key, number)
-        if len(words) < 4:
-            raise ValidationError(path, "needs NAME FROM TO PROTO [PORTS] [accept|drop] [log], got %r" % line.strip())
-        entry = {"name": words[0], "from": words[1].split(","), "to": words[2].split(","), "proto": words[3]}
-        for word in words[4:]:
-            if word in ACTIONS:
-                entry["action"] = word
-            elif word == "log":
-                entry["log"] = True
-            elif word[0].isdigit() and "ports" not in entry:
-                entry["ports"] = word.split(",")
-            else:
-                raise ValidationError(path, "%r is not ports, accept, drop or log" % word)
-        out.append((entry, path))
-    return out
+        if words and not words[0].startswith("#"):
+            yield words, "%s[line %d]" % (key, number)
+
+
+def _line_entry(words, path):
+    if len(words) < 4:
+        raise ValidationError(path, "needs NAME FROM TO PROTO [PORTS] [accept|drop] [log], got %r" % " ".join(words))
+    entry = {"name": words[0], "from": words[1].split(","), "to": words[2].split(","), "proto": words[3]}
+    for word in words[4:]:
+        if word in ACTIONS:
+            entry["action"] = word
+        elif word == "log":
+            entry["log"] = True
+        elif word[0].isdigit() and "ports" not in entry:
+            entry["ports"] = word.split(",")
+        else:
+            raise ValidationError(path, "%r is not ports, accept, drop or log" % word)
+    return entry
+
+
+def _line_policy(words, path, endpoints):
+    """The common line (NAME FROM TO tcp|udp PORTS, nothing else) straight to a Policy: the same
+    checks as ``policy`` without building and re-checking a dictionary (100,000 lines)."""
+    if len(words) != 5 or words[3] not in ("tcp", "udp") or not NAME_RE.match(words[0]) or "self" in words[2]:
+        return policy(_line_entry(words, path), path, endpoints)
+    src, dst = [], []
+    for j, ref in enumerate(words[1].split(",")):
+        src += endpoints.resolve(ref, lambda j=j: "%s.from[%d]" % (path, j))
+    for j, ref in enumerate(words[2].split(",")):
+        dst += endpoints.resolve(ref, lambda j=j: "%s.to[%d]" % (path, j))
+    return Policy(words[0], src, dst, words[3], _ports(words[4].split(","), path), "accept", False, None, False)
 
 
 def build(raw, compact, names):
@@ -188,8 +205,8 @@ def build(raw, compact, names):
         path = "policies[%d]" % i
         out.append(policy(p, path, endpoints))
         paths.append(path)
-    for p, path in compact_entries(compact):
-        out.append(policy(p, path, endpoints))
+    for words, path in _lines(compact, "policies_compact"):
+        out.append(_line_policy(words, path, endpoints))
         paths.append(path)
     seen = {}
     for i, p in enumerate(out):
