@@ -14,8 +14,8 @@ import time
 
 import netaddr
 
-sys.path.insert(0, os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.join(os.path.dirname(__file__), "..",
-                                                                            "build", "collections")))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.join(HERE, "..", "build", "collections")))
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import nets  # noqa: E402
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_nft  # noqa: E402
 

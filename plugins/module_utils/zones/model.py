@@ -17,9 +17,8 @@ from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inventory_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
+# policies (the bulk of the input) have their own module: zones/policies.py
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import policies as zpolicies
-# the policy model lives in zones/policies.py (the bulk path); these names stay importable from here
-from ansible_collections.azblink.nfv.plugins.module_utils.zones.policies import PROTOS, RATE_RE, Policy  # noqa: F401
 
 ROLES = ("wan", "restricted", "dmz", "trusted")
 

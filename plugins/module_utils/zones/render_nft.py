@@ -17,7 +17,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
-from ansible_collections.azblink.nfv.plugins.module_utils.zones.model import DEFAULT_REACH, RATE_RE, SERVICES
+from ansible_collections.azblink.nfv.plugins.module_utils.zones.model import DEFAULT_REACH, SERVICES
+from ansible_collections.azblink.nfv.plugins.module_utils.zones.policies import RATE_RE
 
 TABLE = "azblink"
 L2_TABLE = "azblink_l2"
