@@ -1,17 +1,28 @@
-"""Benchmark: the zones firewall at 10,000 ACL entries, against what a user would otherwise use.
+"""Benchmark: the zones firewall at 10,000 and 100,000 ACL entries, against raw `nft -f`.
 
-On a dedicated lab appliance (lab-a2) it measures, in one run:
+On one lab appliance (lab-a2 unless --appliance), for each size and input form, in one run and
+interleaved (floor, module, raw in every repetition):
   1. azb_zone applying N entries from nothing, through Ansible, minus Ansible's own floor
-     (the same play with a `ping` task);
-  2. raw `nft -f` of the very ruleset azb_zone rendered, timed on the box;
-  3. ansible.builtin.iptables in a loop for a few hundred rules, extrapolated to N (said so);
-  4. a one-rule change on the N-entry set, and a no-op re-apply;
-  5. iperf3 throughput between two zones (br3 -> br4) with no ruleset and with the N entries.
-Not a test: it prints a table. Usage: python -m bench.zones_bench [N]   (root; uses the lab)
+     (the same kind of play with a `ping` task, measured in the same repetition);
+  2. a no-op re-apply and a one-entry change (an element update), minus the floor;
+  3. raw `nft -f` of the very ruleset azb_zone renders (rendered here by the collection's own
+     renderer, copied to the box), timed on the box: from nothing, and loaded again over itself
+     (what a user of raw nft runs for a change or to be sure);
+  4. with --iperf: iperf3 between two zones (br3 -> br4) with no ruleset, with a 2-entry one and
+     with the largest one;
+  5. ansible.builtin.iptables in a loop for 100 rules, extrapolated (with --iptables).
+Forms: `policies` (N policies of one source each), `list` (one policy, N sources), `compact`
+(N policies as lines of `policies_compact`, which Ansible passes as one string), `list-compact`
+(one policy, N sources, as one line of `policies_compact`).
+Not a test: it prints a table. Usage (root; uses the lab):
+  python -m bench.zones_bench [--appliance lab-a12] [--sizes 10000,100000] [--forms policies,list,compact,list-compact]
+                              [--reps 3] [--iperf] [--iptables] [--profile] [--keep]
 """
-import functools
+import argparse
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -20,16 +31,14 @@ import time
 import yaml
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-APPLIANCE = "lab-a2"
-INDEX = 2
 INVENTORY = os.path.join(REPO, ".lab", "bench-zones.yml")
 PY = os.path.join(REPO, ".venv", "bin", "python")
 BIN = os.path.join(REPO, ".venv", "bin")
-ENV = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-           ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH",
-                                                   os.path.join(REPO, "build", "collections")),
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.join(REPO, "build", "collections"))
+ENV = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
            PATH=BIN + ":" + os.environ["PATH"])
 IPTABLES_SAMPLE = 100
+APPLIANCE = "lab-a2"
 
 
 def lab(*args):
@@ -37,16 +46,16 @@ def lab(*args):
                    check=True, env=ENV, stdout=subprocess.DEVNULL)
 
 
-def ssh(cmd, timeout=300):
+def ssh(cmd, timeout=600, data=None):
     with open(INVENTORY) as fh:
         inv = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][APPLIANCE]
     argv = ["ssh", "-i", inv["ansible_ssh_private_key_file"], "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@" + inv["ansible_host"], cmd]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=True).stdout
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=True, input=data).stdout
 
 
-def playbook(tasks, extra=None):
-    """Run one play on the bench appliance; -> wall seconds."""
+def playbook(tasks, extra=None, env=None, verbose=()):
+    """Run one play on the bench appliance; -> (wall seconds, output)."""
     play = [{"name": "bench", "hosts": APPLIANCE, "gather_facts": False, "become": True,
              "vars_files": [extra] if extra else [], "tasks": tasks}]
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as fh:
@@ -54,38 +63,65 @@ def playbook(tasks, extra=None):
         path = fh.name
     try:
         t0 = time.perf_counter()
-        res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", INVENTORY, path], cwd=REPO,
-                             env=ENV, capture_output=True, text=True, check=False)
+        res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", INVENTORY, path] + list(verbose),
+                             cwd=REPO, env=env or ENV, capture_output=True, text=True, check=False)
         secs = time.perf_counter() - t0
     finally:
         os.unlink(path)
     if res.returncode != 0:
         raise RuntimeError(res.stdout[-3000:] + res.stderr[-2000:])
-    return secs, res.stdout
+    return secs, res.stdout + res.stderr
 
 
-def zone_vars(n, port_shift=0, shape="policies"):
+def source(i):
+    """The i-th ACL source: distinct /32s outside the zones (10.100.0.0 upwards, 100,000 fit)."""
+    return "10.%d.%d.%d" % (100 + i // 65536, (i // 256) % 256, i % 256)
+
+
+def zone_vars(n, form="policies", change=False):
+    """The module's arguments for N entries in one form; ``change``: the same with one entry changed."""
     zones = [
         {"name": "wan", "role": "wan", "bridge": "br0", "interfaces": ["wan1"],
          "address": ["192.0.2.18/29"], "gateway": "192.0.2.17"},
         {"name": "office", "role": "trusted", "bridge": "br3", "interfaces": ["lc-b3"], "address": ["10.3.0.1/16"]},
         {"name": "dev", "role": "trusted", "bridge": "br4", "interfaces": ["lc-b4"], "address": ["10.4.0.1/24"]},
     ]
-    if shape == "policies":  # worst case: N policies of one entry each
-        policies = [{"name": "p%d" % i, "from": ["10.3.%d.%d" % (i // 250 + 1, i % 250 + 1)], "to": ["dev"],
-                     "proto": "tcp", "ports": [str(1024 + (i + port_shift) % 60000)]} for i in range(n - 1)]
-    else:  # an allow list: one policy, N source addresses
-        policies = [{"name": "partners", "from": ["10.3.%d.%d" % (i // 250 + 1, i % 250 + 1) for i in range(n - 1)],
-                     "to": ["dev"], "proto": "tcp", "ports": ["443"]}]
-    policies.append({"name": "iperf", "from": ["office"], "to": ["dev"], "proto": "tcp", "ports": ["5201"]})
-    return {"zones": zones, "policies": policies, "management_sources": ["198.18.0.1/32"]}
+    out = {"zones": zones, "management_sources": ["198.18.0.1/32"]}
+    iperf = {"name": "iperf", "from": ["office"], "to": ["dev"], "proto": "tcp", "ports": ["5201"]}
+    if form in ("list", "list-compact"):  # an allow list: one policy, N sources
+        srcs = [source(i) for i in range(n - 1)]
+        if change:
+            srcs[0] = "10.99.0.1"
+        if form == "list-compact":   # the same, as one line of policies_compact
+            out["policies"] = [iperf]
+            out["policies_compact"] = "partners %s dev tcp 443\n" % ",".join(srcs)
+            return out
+        out["policies"] = [{"name": "partners", "from": srcs, "to": ["dev"], "proto": "tcp", "ports": ["443"]},
+                           iperf]
+        return out
+    # N policies of one entry each (the worst case for the input's size)
+    ports = [1024 + i % 60000 for i in range(n - 1)]
+    if change:
+        ports[0] = 65000
+    if form == "compact":
+        out["policies"] = [iperf]
+        out["policies_compact"] = "\n".join("p%d %s dev tcp %d" % (i, source(i), ports[i])
+                                            for i in range(n - 1)) + "\n"
+        return out
+    out["policies"] = [{"name": "p%d" % i, "from": [source(i)], "to": ["dev"], "proto": "tcp",
+                        "ports": [str(ports[i])]} for i in range(n - 1)] + [iperf]
+    return out
 
 
-def zone_task(state="present"):
-    a = {"state": state, "zones": "{{ bench_zone.zones }}", "policies": "{{ bench_zone.policies }}",
-         "management_sources": "{{ bench_zone.management_sources }}"}
-    return [{"name": "azb_zone", "azblink.nfv.azb_zone": a, "register": "r"},
-            {"name": "show", "ansible.builtin.debug": {"msg": "ACTIONS={{ r.actions | default([]) | to_json }}"}}]
+SHOW = {"name": "show", "ansible.builtin.debug": {"msg": "ACTIONS={{ r.actions | default([]) | to_json }}"}}
+# Ansible's floor: the same play shape (a module task, registered, then the debug task) with `ping`.
+FLOOR = [{"name": "ping", "ansible.builtin.ping": {}, "register": "r"}, SHOW]
+
+
+def zone_task(data, state="present"):
+    a = dict(("%s" % k, "{{ bench_zone.%s }}" % k) for k in data)
+    a["state"] = state
+    return [{"name": "azb_zone", "azblink.nfv.azb_zone": a, "register": "r"}, SHOW]
 
 
 def write_vars(data):
@@ -95,123 +131,238 @@ def write_vars(data):
     return path
 
 
+def render_here(data):
+    """The ruleset text azb_zone renders for ``data``, by the collection's own (pure) renderer."""
+    sys.path.insert(0, COLLECTIONS)
+    from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, render_nft
+    return render_nft.render(model.build(dict(data)))
+
+
 def iperf(secs=3):
-    srv = subprocess.Popen(["ip", "netns", "exec", "azb-a2-c-b4", "iperf3", "-s", "-1", "-B", "10.4.0.50"],
+    idx = int(APPLIANCE.rsplit("a", 1)[1])
+    srv = subprocess.Popen(["ip", "netns", "exec", "azb-a%d-c-b4" % idx, "iperf3", "-s", "-1", "-B", "10.4.0.50"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.7)
     try:
-        out = subprocess.run(["ip", "netns", "exec", "azb-a2-c-b3", "iperf3", "-c", "10.4.0.50", "-t", str(secs),
-                              "-J"], capture_output=True, text=True, timeout=secs + 20, check=True).stdout
+        out = subprocess.run(["ip", "netns", "exec", "azb-a%d-c-b3" % idx, "iperf3", "-c", "10.4.0.50", "-t",
+                              str(secs), "-J"], capture_output=True, text=True, timeout=secs + 20, check=True).stdout
     finally:
         srv.wait(10)
     return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
 
 
-def best(fn, reps=3):
-    """The least of a few runs: the noise on a shared 2-core machine only ever adds time."""
-    return min(fn() for _rep in range(reps))
+def drop_tables():
+    ssh("nft delete table inet azblink; nft delete table bridge azblink_l2; rm -f /var/lib/azblink/firewall.*; true")
 
 
-def alternate(files):
-    """Apply the other of two vars files (they differ by one entry): a one-rule change each time."""
-    files.reverse()
-    secs, out = playbook(zone_task(), files[0])
-    assert "update set elements" in out, "a one-rule change was not an element update"
+RAW = ("python3 -c \"import subprocess,sys,time;t=time.perf_counter();"
+       "subprocess.run(['nft','-f',sys.argv[1]],check=True);print(time.perf_counter()-t)\" %s")
+
+
+def raw(path):
+    return float(ssh(RAW % path))
+
+
+def module_run(files, key, expect=None):
+    secs, out = playbook(zone_task(files[key][1]), files[key][0])
+    if expect and expect not in out:
+        raise RuntimeError("expected %r in the module's actions:\n%s" % (expect, out[-2000:]))
     return secs
 
 
-def drop_tables():
-    ssh("nft delete table inet azblink; nft delete table bridge azblink_l2; true")
-
-
-def main(n):
-    rows = []
-    lab("up", "--names", APPLIANCE, "--image", "nfv")
-    for label, br, addr, gw in (("b3", "br3", "10.3.0.50/16", "10.3.0.1"), ("b4", "br4", "10.4.0.50/24", "10.4.0.1")):
-        lab("client", "add", APPLIANCE, label, "--bridge", br, "--address", addr, "--gateway", gw)
-    ssh("sysctl -qw net.ipv4.ip_forward=1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables"
-        " >/dev/null 2>&1; true")
-    drop_tables()
-    floor = best(lambda: playbook([{"name": "ping", "ansible.builtin.ping": {}}])[0])
-    files = {}
+def bench_one(n, form, reps):
+    """-> dict of best-of-reps seconds for this size and form; module rows are the best module run
+    minus the best floor (noise on a shared machine only ever adds time, to either)."""
+    data, alt = zone_vars(n, form), zone_vars(n, form, change=True)
+    files = {"full": (write_vars(data), data), "alt": (write_vars(alt), alt)}
+    ssh("cat > /tmp/bench-full.nft", data=render_here(data))
+    ssh("cat > /tmp/bench-alt.nft", data=render_here(alt))
+    runs = {}
     try:
-        small = files["small"] = write_vars(zone_vars(2))
-        playbook(zone_task(), small)          # bridges and links in place
-        results = {}
-        for shape in ("policies", "list"):
-            full = files[shape] = write_vars(zone_vars(n, shape=shape))
-            alt = zone_vars(n, shape=shape)
-            if shape == "policies":   # one policy's port
-                alt["policies"][0]["ports"] = ["65000"]
-            else:                     # one address of the list
-                alt["policies"][0]["from"][0] = "10.3.250.250"
-            alt = files[shape + "-alt"] = write_vars(alt)
-
-            def from_nothing(full=full):
-                drop_tables()
-                return playbook(zone_task(), full)[0]
-            t_apply = best(from_nothing)
-            t_noop = best(lambda full=full: playbook(zone_task(), full)[0])
-            t_one = best(functools.partial(alternate, [full, alt]))
-            results[shape] = (t_apply, t_noop, t_one)
-
-        render_args = {"state": "rendered", "zones": "{{ bench_zone.zones }}",
-                       "policies": "{{ bench_zone.policies }}",
-                       "management_sources": "{{ bench_zone.management_sources }}"}
-        playbook([{"name": "render", "azblink.nfv.azb_zone": render_args, "register": "r"},
-                  {"name": "copy", "ansible.builtin.copy": {"content": "{{ r.rendered.ruleset }}",
-                                                            "dest": "/tmp/bench.nft", "mode": "0600"}}],
-                 files["policies"])
-
-        def raw():
+        for _rep in range(reps):
+            # the floor before every module run: its best of many is the estimate the module runs
+            # are set against; the same play loading this form's vars file shows Ansible's share of it
+            rep = {"floor": [playbook(FLOOR)[0]], "floor_vars": playbook(FLOOR, files["full"][0])[0]}
             drop_tables()
-            return float(ssh("python3 -c \"import subprocess,time;t=time.perf_counter();"
-                             "subprocess.run(['nft','-f','/tmp/bench.nft'],check=True);"
-                             "print(time.perf_counter()-t)\""))
-        t_raw = best(raw)
-
-        labels = {"policies": "%d policies of one entry" % n, "list": "1 policy, %d sources" % n}
-        for shape, (t_apply, t_noop, t_one) in results.items():
-            rows.append(("azb_zone apply from nothing (%s)" % labels[shape], t_apply - floor))
-            rows.append(("  / raw nft -f of the same ruleset", (t_apply - floor) / t_raw))
-            rows.append(("azb_zone no-op re-apply (%s)" % labels[shape], t_noop - floor))
-            rows.append(("azb_zone one-rule change, element update (%s)" % labels[shape], t_one - floor))
-        rows.append(("raw nft -f of the %d-entry ruleset, on the box" % n, t_raw))
-
-        # Throughput: best of 3 short runs each. "Empty" has no ruleset at all (no conntrack either);
-        # the 2-entry ruleset isolates the cost of the entries from the cost of being stateful.
-        playbook(zone_task(), files["policies"])
-        gbps_set = max(iperf() for _rep in range(3))
-        playbook(zone_task(), files["small"])
-        gbps_small = max(iperf() for _rep in range(3))
-        drop_tables()
-        gbps_empty = max(iperf() for _rep in range(3))
-        rows.append(("iperf3 br3->br4, empty ruleset (Gbit/s)", gbps_empty))
-        rows.append(("iperf3 br3->br4, zones ruleset with 2 entries (Gbit/s)", gbps_small))
-        rows.append(("iperf3 br3->br4, %d entries loaded (Gbit/s)" % n, gbps_set))
-        rows.append(("  throughput with %d entries / empty ruleset" % n, gbps_set / gbps_empty))
-        rows.append(("  throughput with %d entries / 2 entries" % n, gbps_set / gbps_small))
-
-        ipt_tasks = [{"name": "iptables rule", "ansible.builtin.iptables": {
-            "chain": "FORWARD", "source": "10.3.{{ (item // 250) + 1 }}.{{ item % 250 + 1 }}",
-            "destination": "10.4.0.0/24", "protocol": "tcp", "destination_port": "{{ 1024 + item }}",
-            "jump": "ACCEPT"}, "loop": "{{ range(%d) | list }}" % IPTABLES_SAMPLE}]
-        t_ipt = playbook(ipt_tasks)[0]
-        ssh("iptables -F FORWARD")
-        per_rule = (t_ipt - floor) / IPTABLES_SAMPLE
-        rows.append(("ansible.builtin.iptables loop: %d rules measured" % IPTABLES_SAMPLE, t_ipt - floor))
-        rows.append(("  extrapolated to %d rules (x%d, not measured)" % (n, n // IPTABLES_SAMPLE), per_rule * n))
+            rep["apply"] = module_run(files, "full", "replace tables")
+            rep["floor"].append(playbook(FLOOR)[0])
+            rep["noop"] = module_run(files, "full")
+            rep["floor"].append(playbook(FLOOR)[0])
+            rep["change"] = module_run(files, "alt", "update set elements")
+            rep["floor"].append(playbook(FLOOR)[0])
+            module_run(files, "full", "update set elements")
+            drop_tables()
+            rep["raw_apply"] = raw("/tmp/bench-full.nft")
+            rep["raw_reload"] = raw("/tmp/bench-full.nft")
+            rep["raw_change"] = raw("/tmp/bench-alt.nft")
+            print("rep %d %s: %s" % (n, form, json.dumps(rep)), flush=True)
+            for k, v in rep.items():
+                runs.setdefault(k, []).extend(v if isinstance(v, list) else [v])
     finally:
-        for f in files.values():
-            if os.path.exists(f):
-                os.unlink(f)
-        lab("down", "--only", APPLIANCE)
-    print("\nzones firewall benchmark (%d ACL entries); Ansible floor (a ping play, best of 3) %.2f s;"
-          " times are the best of 3 runs, minus the floor" % (n, floor))
-    print("%-70s %10s" % ("measure", "value"))
-    for name, val in rows:
-        print("%-70s %10.3f" % (name, val))
+        for path, _data in files.values():
+            os.unlink(path)
+    best = dict((k, min(v)) for k, v in runs.items())
+    for k in ("apply", "noop", "change"):
+        best[k] -= best["floor"]
+    return best
+
+
+# Where the module's time goes on the box: cumulative seconds of these functions (file suffix, name).
+PROFILED = [
+    ("argument spec checks (AnsibleModule)", "module_utils/basic.py", "__init__"),
+    ("model: validation", "zones/model.py", "build"),
+    ("render ruleset", "zones/render_nft.py", "render"),
+    ("plan: live state, compare", "zones/plan.py", "plan"),
+    ("apply: nft -f, persist, state", "zones/plan.py", "execute"),
+    ("result out (exit_json, audit record)", "module_utils/audit.py", "exit_json"),
+    ("whole module", "modules/azb_zone.py", "main"),
+]
+
+
+def profile(n, form, what):
+    """Run the module once with its files kept on the box, then its unpacked copy under cProfile:
+    ``what`` is change (the one-entry change), noop (the same arguments again) or apply (from nothing)."""
+    data = zone_vars(n, form)
+    path = write_vars(data)
+    env = dict(ENV, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False")
+    try:
+        _secs, out = playbook(zone_task(data), path, env=env, verbose=["-vvv"])
+    finally:
+        os.unlink(path)
+    tmp = re.findall(r"(/root/\.ansible/tmp/ansible-tmp-[^/\s'\"]+)/AnsiballZ_azb_zone", out)[-1]
+    other = zone_vars(n, form, change=True) if what == "change" else {}
+    script = (
+        "import cProfile, json, pstats, runpy, sys\n"
+        "sys.path.insert(0, '.')\n"
+        "a = json.load(open('args')); a['ANSIBLE_MODULE_ARGS'].update(json.load(open('other')))\n"
+        "json.dump(a, open('args2', 'w')); sys.argv = ['m', 'args2']\n"
+        "p = cProfile.Profile(); p.enable()\n"
+        "try:\n"
+        "    runpy.run_path('ansible_collections/azblink/nfv/plugins/modules/azb_zone.py', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "p.disable(); st = pstats.Stats(p).stats\n"
+        "out = {}\n"
+        "for (fn, _l, name), (_cc, _nc, _tt, ct, _c) in st.items():\n"
+        "    out.setdefault('%s:%s' % (fn, name), 0.0); out['%s:%s' % (fn, name)] += ct\n"
+        "sys.stderr.write('PROFILE ' + json.dumps(out) + '\\n')\n"
+        "pstats.Stats(p, stream=sys.stderr).sort_stats('cumulative').print_stats(45)\n")
+    q = shlex.quote(tmp)
+    ssh("cd %s && python3 AnsiballZ_azb_zone.py explode >/dev/null && cd debug_dir && cat > other" % q,
+        data=json.dumps(other))
+    if what == "apply":
+        drop_tables()
+    ssh("cd %s/debug_dir && cat > prof.py" % q, data=script)
+    with open(INVENTORY) as fh:
+        inv = yaml.safe_load(fh)["all"]["children"]["azb_lab"]["hosts"][APPLIANCE]
+    res = subprocess.run(["ssh", "-i", inv["ansible_ssh_private_key_file"], "-o", "StrictHostKeyChecking=no",
+                          "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                          "root@" + inv["ansible_host"], "cd %s/debug_dir && python3 prof.py >/dev/null" % q],
+                         capture_output=True, text=True, check=False)
+    ssh("rm -rf %s" % q)
+    mt = re.search(r"PROFILE (\{.*\})", res.stderr)
+    if not mt:
+        raise SystemExit("profile failed: %s" % res.stderr[-2000:])
+    times = json.loads(mt.group(1))
+    print(res.stderr.split("\n", 1)[1][:6000])
+    return [(label, sum(v for k, v in times.items() if k.endswith("%s:%s" % (suffix, name))))
+            for label, suffix, name in PROFILED]
+
+
+def throughput(n):
+    """iperf3 br3 -> br4 (best of 3 short runs each): no ruleset, 2 entries, N entries."""
+    rows = []
+    for label, data in (("N", zone_vars(n, "list")), ("2", zone_vars(2, "policies"))):
+        path = write_vars(data)
+        try:
+            playbook(zone_task(data), path)
+        finally:
+            os.unlink(path)
+        rows.append((label, max(iperf() for _rep in range(3))))
+    drop_tables()
+    rows.append(("empty", max(iperf() for _rep in range(3))))
+    return dict(rows)
+
+
+def iptables_loop(floor):
+    ipt_tasks = [{"name": "iptables rule", "ansible.builtin.iptables": {
+        "chain": "FORWARD", "source": "{{ '10.100.%d.%d' % (item // 256, item % 256) }}",
+        "destination": "10.4.0.0/24", "protocol": "tcp", "destination_port": "{{ 1024 + item }}",
+        "jump": "ACCEPT"}, "loop": "{{ range(%d) | list }}" % IPTABLES_SAMPLE}]
+    t_ipt = playbook(ipt_tasks)[0]
+    ssh("iptables -F FORWARD")
+    return (t_ipt - floor) / IPTABLES_SAMPLE
+
+
+def main():
+    global APPLIANCE
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--appliance", default=APPLIANCE)
+    ap.add_argument("--sizes", default="10000")
+    ap.add_argument("--forms", default="policies,list,compact")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--iperf", action="store_true", help="throughput rows (largest size)")
+    ap.add_argument("--iptables", action="store_true", help="the ansible.builtin.iptables loop row")
+    ap.add_argument("--profile", metavar="N:FORM:change|noop|apply", help="cProfile one module run on the box instead")
+    ap.add_argument("--keep", action="store_true", help="leave the appliance up")
+    args = ap.parse_args()
+    APPLIANCE = args.appliance
+    idx = int(APPLIANCE.rsplit("a", 1)[1])
+    lab("up", "--names", APPLIANCE, "--image", "nfv")
+    up = ssh("ip -br link show br3 || true")
+    if "br3" not in up or not os.path.exists("/run/netns/azb-a%d-c-b3" % idx):
+        for label, br, addr, gw in (("b3", "br3", "10.3.0.50/16", "10.3.0.1"),
+                                    ("b4", "br4", "10.4.0.50/24", "10.4.0.1")):
+            lab("client", "add", APPLIANCE, label, "--bridge", br, "--address", addr, "--gateway", gw)
+    ssh("sysctl -qw net.ipv4.ip_forward=1")
+    if args.iptables:
+        ssh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables >/dev/null 2>&1; true")
+    small = zone_vars(2)
+    path = write_vars(small)
+    try:
+        playbook(zone_task(small), path)          # bridges and links in place
+    finally:
+        os.unlink(path)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    try:
+        if args.profile:
+            n, form, what = args.profile.split(":")
+            drop_tables()
+            for label, secs in profile(int(n), form, what):
+                print("| %s | %.3f |" % (label, secs))
+            return 0
+        results = {}
+        for n in sizes:
+            for form in args.forms.split(","):
+                results[(n, form)] = bench_one(n, form, args.reps)
+                print("done %d %s: %s" % (n, form, json.dumps(results[(n, form)])), flush=True)
+        tput = throughput(max(sizes)) if args.iperf else None
+        per_rule = iptables_loop(min(r["floor"] for r in results.values())) if args.iptables else None
+    finally:
+        if not args.keep:
+            lab("down", "--only", APPLIANCE)
+    print("\nazb_zone on %s, best of %d; module rows are the best ansible-playbook wall minus the best floor"
+          " (the same play with ping); raw rows are `nft -f` timed on the box; load average %s"
+          % (APPLIANCE, args.reps, " ".join(open("/proc/loadavg").read().split()[:3])))
+    print("| entries | form | floor s | floor + vars file s | apply s | raw apply s | x | no-op s | raw reload s | x |"
+          " one-entry change s | raw reload (changed file) s | x |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (n, form), r in results.items():
+        print("| %d | %s | %.2f | %.2f | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx |"
+              % (n, form, r["floor"], r["floor_vars"], r["apply"], r["raw_apply"], r["apply"] / r["raw_apply"],
+                 r["noop"], r["raw_reload"], r["noop"] / r["raw_reload"],
+                 r["change"], r["raw_change"], r["change"] / r["raw_change"]))
+    if tput:
+        n = max(sizes)
+        print("\n| iperf3 br3 -> br4 | Gbit/s | of empty |")
+        print("| --- | ---: | ---: |")
+        for label, key in (("no ruleset", "empty"), ("zones, 2 entries", "2"), ("zones, %d entries" % n, "N")):
+            print("| %s | %.2f | %.0f %% |" % (label, tput[key], 100 * tput[key] / tput["empty"]))
+    if per_rule is not None:
+        print("\nansible.builtin.iptables loop: %.3f s per rule (%d measured), %d rules extrapolated: %.0f s"
+              % (per_rule, IPTABLES_SAMPLE, max(sizes), per_rule * max(sizes)))
+    return 0
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10000)
+    sys.exit(main())

@@ -99,7 +99,7 @@ mismatches:
   returned: always
   type: int
 ruleset_sha256:
-  description: SHA-256 of the live ruleset as C(nft list ruleset) prints it.
+  description: SHA-256 of the live ruleset as C(nft -s -n list ruleset) prints it (the audit records' and metrics' hash).
   returned: always
   type: str
 probed_at:

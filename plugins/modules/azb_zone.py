@@ -115,6 +115,12 @@ options:
     description:
       - Declared allows and denies, evaluated before the default matrix; denies before allows.
       - C(from) and C(to) take zone names, host names, CIDRs or V(any); C(to) may be V(self) (the box).
+      - Each entry is checked by the module's model (field paths such as C(policies[3].ports[0])),
+        not by the argument spec, so tens of thousands of entries stay cheap on the box.
+      - For thousands of policies, Ansible's own work on the controller (templating the list, sending
+        it, echoing it back) outgrows the module's; O(policies_compact) avoids it. An allow list of
+        many sources for one destination is best one policy with many C(from) entries (one string
+        each) in either form.
     type: list
     elements: dict
     default: []
@@ -154,6 +160,18 @@ options:
       rate_limit:
         description: C(N/second), C(N/minute) or C(N/hour), optionally followed by C(burst N); above it packets are dropped.
         type: str
+  policies_compact:
+    description:
+      - More policies, one per line, in a compact form that Ansible passes as one string (no
+        templating or argument checks of thousands of dictionaries), for example from a file on the
+        controller with C(lookup('file', 'acl.txt')). Use it from a few thousand policies on;
+        O(policies) is easier to read and review for a few hundred.
+      - "Each line: C(NAME FROM TO PROTO [PORTS] [accept|drop] [log]); FROM, TO and PORTS are
+        comma-separated (as in O(policies)); blank lines and lines starting with C(#) are skipped. A
+        rate limit needs O(policies)."
+      - Names are unique across both forms; errors name the line, for example
+        C(policies_compact[line 12].from[0]).
+    type: str
   port_forwards:
     description: WAN ports forwarded to internal hosts (with hairpin for trusted zones).
     type: list
@@ -251,6 +269,8 @@ EXAMPLES = r"""
       - {name: web, zone: dmz, address: [10.2.0.10]}
     policies:
       - {name: web-db, from: [web], to: [10.3.0.20], proto: tcp, ports: ["5432"], log: true}
+    # thousands more, one line each: NAME FROM TO PROTO [PORTS] [accept|drop] [log]
+    policies_compact: "{{ lookup('ansible.builtin.file', 'acl.txt') }}"
     port_forwards:
       - {name: https, port: "443", to: web}
     inputs:
@@ -297,12 +317,12 @@ reachability:
   sample: {"opened": ["office -> dmz tcp/5432"], "closed": ["dev -> lab tcp/22"], "probes": 48,
            "ports": ["tcp/9", "tcp/22", "tcp/5432"]}
 """
-
+import gc
 import hashlib
 
+from ansible_collections.azblink.nfv.plugins.module_utils import audit
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.common.runner import ModuleRunner
-from ansible_collections.azblink.nfv.plugins.module_utils.evidence import reach
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import model, plan as zplan
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd, render_nft
 from ansible_collections.azblink.nfv.plugins.module_utils.zones.net_adapter import NetAdapter
@@ -311,6 +331,9 @@ from ansible_collections.azblink.nfv.plugins.module_utils.zones.spec import argu
 
 
 def main():
+    # 100,000 policies are a million small objects, none of them in a cycle: the collector's passes
+    # over them cost as much as building them. This process ends with the task.
+    gc.disable()
     module = AuditedModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("zones",)), ("state", "rendered", ("zones",))])
     state = module.params["state"]
@@ -329,12 +352,12 @@ def main():
         _absent(module, nft, net)
 
     site = runner.build(model.build)
-    rendered = {"ruleset": render_nft.render(site), "networkd": render_networkd.render(site)}
     if state == "rendered":
-        module.exit_json(changed=False, rendered=rendered)
+        module.exit_json(changed=False, rendered={"ruleset": render_nft.render(site),
+                                                  "networkd": render_networkd.render(site)})
 
     try:
-        p = zplan.plan(site, nft, net)
+        p = zplan.plan(site, nft, net, exact=module._diff)
         if p.changed and not module.check_mode:
             zplan.execute(p, nft, net, module.params["confirm_timeout"])
         elif not module.check_mode:
@@ -342,20 +365,44 @@ def main():
     except RuntimeError as exc:
         module.fail_json(msg=str(exc))
     # The full text is what state=rendered is for; a 10,000-entry ruleset is a megabyte to ship back.
-    summary = {"ruleset_sha256": hashlib.sha256(rendered["ruleset"].encode()).hexdigest(),
-               "ruleset_bytes": len(rendered["ruleset"]), "networkd": sorted(rendered["networkd"])}
+    summary = {"ruleset_sha256": p.sha256, "ruleset_bytes": len(p.ruleset_text),
+               "networkd": sorted(p.networkd)}
     result = dict(changed=p.changed, actions=p.actions(), rendered=summary,
                   rollback_armed=bool(module.params["confirm_timeout"] and p.nft_change
                                       and not module.check_mode))
     if module._diff and p.changed:
         result["diff"] = p.diff()
         if module.check_mode and p.nft_change:
-            _reachability(module, site, nft, rendered["ruleset"], result)
+            _reachability(module, site, nft, p.ruleset_text, result)
+    result["invocation"] = {"module_args": echoed_args(module.params)}
     module.exit_json(**result)
+
+
+# Bulk input beyond this many entries (policies, or their from/to entries) is echoed in the
+# result's invocation as a count and a hash: echoing 10,000 of them back (copied, scanned for
+# secrets, serialised, parsed by the controller) cost more than rendering and applying them.
+ECHO_MOST = 1000
+
+
+def echoed_args(params):
+    out = dict(params)
+    policies = params.get("policies") or []
+    entries = len(policies) + sum(len(p.get("from") or []) + len(p.get("to") or [])
+                                  for p in policies if isinstance(p, dict))
+    if entries > ECHO_MOST:
+        out["policies"] = "%d policies, %d entries (sha256 %s)" % (
+            len(policies), entries, audit.config_sha256({"policies": policies}, {}))
+    compact = params.get("policies_compact") or ""
+    if compact.count("\n") > ECHO_MOST:
+        out["policies_compact"] = "%d lines (sha256 %s)" % (
+            compact.count("\n"), hashlib.sha256(compact.encode()).hexdigest())
+    return out
 
 
 def _reachability(module, site, nft, desired, result):
     """Check + diff: what the change does to reachability, probed live vs desired (scratch netns)."""
+    # imported here: only check + diff runs it, and every other run would pay for the import
+    from ansible_collections.azblink.nfv.plugins.module_utils.evidence import reach
     try:
         result["reachability"] = reach.diff(site, nft.live(), desired)
     except (RuntimeError, OSError) as exc:

@@ -11,19 +11,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-import re
 
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
-from ansible_collections.azblink.nfv.plugins.module_utils.fields import NAME_RE
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import hosts as inv_hosts
 from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones as inventory_zones
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
+# policies (the bulk of the input) have their own module: zones/policies.py
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import policies as zpolicies
 
 ROLES = ("wan", "restricted", "dmz", "trusted")
-PROTOS = ("tcp", "udp", "icmp", "any")
-RATE_RE = re.compile(r"^(\d+)/(second|minute|hour)(?: burst (\d+))?$")
 
 # Services the box itself offers to a zone: name -> list of (proto, port or None).
 SERVICES = {
@@ -75,17 +72,6 @@ class Host(object):
         self.name, self.zone, self.addresses, self.isolated = name, zone, addresses, isolated
 
 
-class Policy(object):
-    def __init__(self, name, src, dst, proto, ports, action, log, rate_limit, to_self):
-        self.name, self.src, self.dst, self.proto, self.ports = name, src, dst, proto, ports
-        self.action, self.log, self.rate_limit, self.to_self = action, log, rate_limit, to_self
-
-    @property
-    def plain(self):
-        """A plain policy compiles to set elements; logged or rate-limited ones need their own rule."""
-        return not self.log and not self.rate_limit and not self.to_self
-
-
 class PortForward(object):
     def __init__(self, name, proto, port, to_addr, to_port, sources, wan_zones):
         self.name, self.proto, self.port, self.to_addr = name, proto, port, to_addr
@@ -116,7 +102,7 @@ def build(params):
         if h.name in names:
             raise ValidationError("hosts[%d].name" % i, "%r is already the name of a zone" % h.name)
         names[h.name] = ("host", h)
-    policies = _policies(params.get("policies") or [], names, zones)
+    policies = zpolicies.build(params.get("policies"), params.get("policies_compact"), names)
     forwards = _forwards(params.get("port_forwards") or [], names, zones)
     mgmt = [f.network(s, "management_sources[%d]" % i)
             for i, s in enumerate(params.get("management_sources") or [])]
@@ -190,64 +176,6 @@ def _zone_of_addr(addr, zones):
 def _hosts(raw, zones):
     reach = dict((z.name, z.reachable) for z in zones)
     return [Host(h.name, h.zone, h.addresses, h.isolated) for h in inv_hosts.parse(raw, reach, "hosts")]
-
-
-def _endpoint(ref, path, names):
-    """A policy endpoint: zone name, host name or CIDR -> list of networks."""
-    if isinstance(ref, str) and ref in names:
-        kind, obj = names[ref]
-        if kind == "zone":
-            if not obj.reachable:
-                raise ValidationError(path, "zone %s has no address or routed network to match on" % ref)
-            return list(obj.reachable)
-        return [ipaddress.ip_network(a) for a in obj.addresses]
-    if ref == "any":
-        return [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
-    if isinstance(ref, str) and NAME_RE.match(ref):
-        raise ValidationError(path, "unknown zone or host %r" % ref)
-    return [f.network(ref, path)]
-
-
-def _policies(raw, names, zones):
-    out = []
-    for i, p in enumerate(raw):
-        path = "policies[%d]" % i
-        name = f.name(f.need(p, "name", path), path + ".name")
-        srcs = p.get("from")
-        dsts = p.get("to")
-        if srcs in (None, [], ""):
-            raise ValidationError(path + ".from", "is required")
-        if dsts in (None, [], ""):
-            raise ValidationError(path + ".to", "is required")
-        srcs = srcs if isinstance(srcs, list) else [srcs]
-        dsts = dsts if isinstance(dsts, list) else [dsts]
-        src = []
-        for j, ref in enumerate(srcs):
-            src += _endpoint(ref, "%s.from[%d]" % (path, j), names)
-        to_self = dsts == ["self"]
-        dst = []
-        if not to_self:
-            for j, ref in enumerate(dsts):
-                if ref == "self":
-                    raise ValidationError("%s.to[%d]" % (path, j), "'self' cannot be mixed with others")
-                dst += _endpoint(ref, "%s.to[%d]" % (path, j), names)
-        proto = p.get("proto", "tcp")
-        if proto not in PROTOS:
-            raise ValidationError(path + ".proto", "%r is not one of %s" % (proto, ", ".join(PROTOS)))
-        ports = [f.port_range(v, "%s.ports[%d]" % (path, j)) for j, v in enumerate(f.list_of(p, "ports", path))]
-        if ports and proto not in ("tcp", "udp"):
-            raise ValidationError(path + ".ports", "ports need proto tcp or udp, not %s" % proto)
-        if proto in ("tcp", "udp") and not ports:
-            raise ValidationError(path + ".ports", "proto %s needs ports (use proto any for all)" % proto)
-        action = p.get("action", "accept")
-        if action not in ("accept", "drop"):
-            raise ValidationError(path + ".action", "must be accept or drop")
-        rate = p.get("rate_limit")
-        if rate is not None and not RATE_RE.match(str(rate)):
-            raise ValidationError(path + ".rate_limit", "%r is not N/second|minute|hour [burst N]" % (rate,))
-        out.append(Policy(name, src, dst, proto, ports, action, bool(p.get("log", False)), rate, to_self))
-    f.unique(out, lambda x: x.name, "policies", "policy name")
-    return out
 
 
 def _forwards(raw, names, zones):

@@ -15,7 +15,7 @@ import json
 import os
 
 from ansible_collections.azblink.nfv.plugins.module_utils import atomic
-from ansible_collections.azblink.nfv.plugins.module_utils.zones import nft_state
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import nft_gen, nft_state
 from ansible_collections.azblink.nfv.plugins.module_utils.zones.render_nft import L2_TABLE, TABLE
 
 PERSISTED = "/etc/azblink/firewall.nft"          # what the box loads at boot (last confirmed)
@@ -25,6 +25,9 @@ ROLLBACK_UNIT = "azb-firewall-rollback"
 # The listing nft printed for the last applied ruleset, keyed by the ruleset's hash: a converge that
 # renders the same text and finds exactly that listing live is a no-op without a scratch load.
 STATE = "/var/lib/azblink/firewall.state.json"
+# The text of the ruleset last applied (PERSISTED lags behind it while a change awaits confirmation):
+# with an unchanged nftables generation, a new text is diffed against it without reading the box.
+APPLIED = "/var/lib/azblink/firewall.applied.nft"
 TABLES = (("inet", TABLE), ("bridge", L2_TABLE))
 
 
@@ -72,15 +75,16 @@ class NftAdapter(object):
     def persist(self, text):
         _write(PERSISTED, text)
 
-    def schedule_rollback(self, seconds, removal_text):
+    def schedule_rollback(self, seconds, removal_text, current=None):
         """Arm a timer on the box that restores the current ruleset unless confirmed in time.
 
-        A rollback already pending keeps its snapshot: it returns to the last confirmed state,
-        not to an unconfirmed one in between.
+        ``current``: the text that runs, when the caller knows it (the nftables generation says so),
+        else it is listed. A rollback already pending keeps its snapshot: it returns to the last
+        confirmed state, not to an unconfirmed one in between.
         """
         pending = self.run(["systemctl", "is-active", "--quiet", ROLLBACK_UNIT + ".timer"])[0] == 0
         if not pending:
-            current = self.live()
+            current = self.live() if current is None else current
             _write(ROLLBACK, removal_text + current if current else removal_text)
         self.run(["systemctl", "stop", ROLLBACK_UNIT + ".timer", ROLLBACK_UNIT + ".service"])
         self.run(["systemctl", "reset-failed", ROLLBACK_UNIT + ".timer", ROLLBACK_UNIT + ".service"])
@@ -117,11 +121,27 @@ class NftAdapter(object):
             return None
 
     def clear_state(self):
-        if os.path.exists(STATE):
-            os.unlink(STATE)
+        for path in (STATE, APPLIED):
+            if os.path.exists(path):
+                os.unlink(path)
 
-    def save_state(self, sha256, listing):
-        _write(STATE, json.dumps({"sha256": sha256, "listing": listing}))
+    def save_state(self, sha256, listing, generation=None):
+        """``listing``: as nft prints the ruleset (None when not read); ``generation``: the nftables
+        generation it runs at (None when another change may have come in between)."""
+        _write(STATE, json.dumps({"sha256": sha256, "listing": listing, "generation": generation}))
+
+    def generation(self):
+        return nft_gen.generation()
+
+    def read_applied(self):
+        try:
+            with open(APPLIED) as fh:
+                return fh.read()
+        except (IOError, OSError):
+            return None
+
+    def save_applied(self, text):
+        _write(APPLIED, text)
 
 
 def _write(path, text):

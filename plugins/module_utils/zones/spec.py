@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: azblink.nfv contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Argument spec of azb_zone, in parts the zones role and other modules can reuse."""
+"""Argument spec of azb_zone, in parts the zones role and other modules can reuse.
+
+``policies`` (tens of thousands of entries at scale) is checked against POLICY by the model
+(zones/policies.py, with field paths), not by AnsibleModule: its per-element sub-spec pass, with
+its deep copies, cost more than the rest of the module at 10,000 policies.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -62,7 +67,9 @@ def argument_spec():
                    choices=["present", "absent", "rendered", "gathered", "confirmed"]),
         zones=dict(type="list", elements="dict", options=ZONE),
         hosts=dict(type="list", elements="dict", options=HOST, default=[]),
-        policies=dict(type="list", elements="dict", options=POLICY, default=[]),
+        # elements checked by the model against POLICY, see above
+        policies=dict(type="list", elements="dict", default=[]),
+        policies_compact=dict(type="str"),
         port_forwards=dict(type="list", elements="dict", options=PORT_FORWARD, default=[]),
         inputs=dict(type="list", elements="dict", options=INPUT, default=[]),
         management_sources=dict(type="list", elements="str", default=[]),

@@ -88,7 +88,7 @@ def ruleset(cfg, out):
     """The live ruleset's hash (stateless, as audit records carry it) and the zones' nft counters:
     per policy (its own rules, by their comment, and its elements of the ACL sets, by theirs) and
     per zone pair the default matrix lets through."""
-    text = run(["nft", "-s", "list", "ruleset"])
+    text = run(["nft", "-s", "-n", "list", "ruleset"])   # the listing audit.RULESET_LISTING hashes
     if text is None:
         return
     out.append("# TYPE azb_ruleset_info gauge")
