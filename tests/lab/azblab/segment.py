@@ -37,8 +37,7 @@ def add(name: str, members: list, router: str | None, uplink: str | None) -> dic
     """Build (idempotently) segment ``name`` with a cable to each member appliance."""
     ns = segment_netns(name)
     system.ensure_netns(ns, forward=bool(router))
-    if not system.link_exists(SEGMENT_BRIDGE, ns):
-        system.ip(ns, "link", "add", SEGMENT_BRIDGE, "type", "bridge")
+    system.add_bridge(ns, SEGMENT_BRIDGE)
     system.ip(ns, "link", "set", SEGMENT_BRIDGE, "up")
     for app in members:
         port, member = segment_port(name), segment_member_port(app.index)

@@ -1,6 +1,7 @@
 """Thin wrappers around the commands the lab runs on the host."""
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -63,6 +64,18 @@ def link_exists(name: str, netns: str | None = None) -> bool:
 
 def ip(netns: str | None, *args: str, check=True):
     return run(["ip"] + (["-n", netns] if netns else []) + list(args), check=check, capture=True)
+
+
+def add_bridge(netns: str | None, name: str) -> None:
+    """A lab bridge with a MAC address of its own (fixed, from its name). A bridge left to choose takes
+    the lowest MAC of its ports and changes it whenever a port comes or goes (an appliance created,
+    a client plugged in): every neighbour that cached the old one then sends into the void until its
+    entry is probed again, many seconds. Set by hand, the kernel keeps it."""
+    if not link_exists(name, netns):
+        ip(netns, "link", "add", name, "type", "bridge")
+    digest = hashlib.sha256(f"{netns or 'host'}/{name}".encode()).digest()
+    mac = "02:" + ":".join("%02x" % b for b in digest[:5])
+    ip(netns, "link", "set", name, "address", mac)
 
 
 def pidfile(name: str) -> str:

@@ -17,8 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # -- management link and package cache (root namespace: the controller's side) --------------------
 
 def ensure_mgmt_bridge() -> None:
-    if not system.link_exists(MGMT_BRIDGE):
-        system.ip(None, "link", "add", MGMT_BRIDGE, "type", "bridge")
+    system.add_bridge(None, MGMT_BRIDGE)
     addrs = system.ip(None, "-br", "addr", "show", "dev", MGMT_BRIDGE).stdout
     if f"{MGMT_HOST_ADDR}/{MGMT_PREFIX}" not in addrs:
         system.ip(None, "addr", "add", f"{MGMT_HOST_ADDR}/{MGMT_PREFIX}", "dev", MGMT_BRIDGE)
@@ -80,8 +79,7 @@ def _restart_if_changed(name: str, script: str) -> None:
 
 def ensure_internet() -> None:
     system.ensure_netns(INET_NS, forward=True)
-    if not system.link_exists(INET_BRIDGE, INET_NS):
-        system.ip(INET_NS, "link", "add", INET_BRIDGE, "type", "bridge")
+    system.add_bridge(INET_NS, INET_BRIDGE)
     have = system.ip(INET_NS, "-br", "addr", "show", "dev", INET_BRIDGE).stdout
     for addr in (INET_ROUTER_ADDR, INET_WEB, INET_DNS) + INET_PING_TARGETS:
         if f"{addr}/" not in have:
