@@ -60,7 +60,7 @@ run(["ip", "route", "flush", "table", "201"]); run(["ip", "link", "del", "nlb0"]
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     ap.add_argument("--appliance", default="lab-a2")
     ap.add_argument("--routes", default="10,1000")
     args = ap.parse_args()

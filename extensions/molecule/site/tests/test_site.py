@@ -139,7 +139,6 @@ def test_vm_of_hq_and_vm_of_branch_talk_through_the_tunnel(hq, branch, vms_up):
     assert transfer(hq) > before, "the VMs' packets did not cross %s" % TUNNEL
 
 
-
 def test_road_warrior_with_the_exported_config_reaches_the_hq_vm(hq, vms_up):
     """The NOC laptop of the example (tunnel acmerw, client noc-laptop) dials HQ from the lab internet with
     the configuration the vpn role exported, and reaches the ERP VM in HQ's office zone."""
@@ -157,6 +156,7 @@ def test_road_warrior_with_the_exported_config_reaches_the_hq_vm(hq, vms_up):
             roadwarrior.stop(proc)
     finally:
         roadwarrior.netns_down(ns, "rwsite")
+
 
 def test_unbound_vm_goes_out_its_wan_and_bound_vm_never_does(hq, branch, vms_up):
     rc, out = guest_http(hq, "erp", WEB, "/ip")
