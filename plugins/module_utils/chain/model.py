@@ -291,11 +291,11 @@ def build(params):
         if kind not in KINDS:
             raise ValidationError(path + ".kind", "%r is not one of %s" % (kind, ", ".join(KINDS)))
         v = Vnf(i, name, kind, _vnf_config(kind, d.get("config") or {}, path + ".config"))
-        _check_vm(v, vms, path)
         if kind == "vm":
             other = [w.name for w in vnfs if w.kind == "vm" and w.config["vm"] == v.config["vm"]]
             if other:
                 raise ValidationError(path + ".config.vm", "VM %r already serves VNF %r" % (v.config["vm"], other[0]))
+        _check_vm(v, vms, path)
         base = svc.network_address + 8 * i
         v.net = {"in_host": str(base + 1), "in_vnf": str(base + 2), "out_host": str(base + 5),
                  "out_vnf": str(base + 6), "prefix": 30}
