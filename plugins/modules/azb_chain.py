@@ -24,7 +24,7 @@ description:
     V(squid) an intercepting proxy (mode V(proxy)).
   - A V(vm) VNF is a libvirt guest of C(azb_vms) that routes (mode V(routed)) - its NICs join the
     bridges C(azbhNAMEi) (in, its eth0) and C(azbhNAMEo) (out, eth1), which C(azb-vnf@NAME.service)
-    makes; RV(rendered.vm_guests) gives its NICs and addresses (and the lab guest's kernel command line).
+    makes; C(vm_guests) in RV(rendered) gives its NICs and addresses (and the lab guest's kernel command line).
   - C(azb-chain-health.service) probes every instance through its data path (an HTTP request
     that must be forwarded by it both ways) and rewrites the steering maps in one nft transaction
     when one fails or recovers; a hop with no healthy instance is skipped (V(bypass)) or its
@@ -167,7 +167,9 @@ actions:
   elements: str
   sample: ["nft: replace table inet azblink_chain", "start azb-vnf@fw1.service"]
 rendered:
-  description: Every file the module owns, by path, the ip rules, and per V(vm) VNF what its guest needs (C(vm_guests) - NICs, addresses, the lab guest's command line).
+  description:
+    - Every file the module owns, by path, and the ip rules.
+    - C(vm_guests) - per V(vm) VNF what its guest needs (NICs, addresses, the lab guest's command line).
   returned: when state is rendered or present
   type: dict
   sample: {"files": {"/etc/azblink/chain/chain.nft": "table inet azblink_chain ..."}, "rules": []}
