@@ -195,7 +195,7 @@ def _crosses_vm(host):
     seen = {}
     for side, path in (("in", "/tmp/azb-vm.in"), ("out", "/tmp/azb-vm.out")):
         lines = capture.read_on(host, path, want=6)
-        seen[side] = ([l for l in lines if "echo request" in l], [l for l in lines if "echo reply" in l])
+        seen[side] = ([x for x in lines if "echo request" in x], [x for x in lines if "echo reply" in x])
     return ok, seen
 
 
