@@ -22,6 +22,9 @@ description:
     log under C(/var/log/azblink/vnf/NAME/) - V(nftables) a firewall (mode V(routed)),
     V(suricata) an IPS on NFQUEUE (mode V(inline); V(ips) drops, V(ids) only alerts, C(eve.json)),
     V(squid) an intercepting proxy (mode V(proxy)).
+  - A V(vm) VNF is a libvirt guest of C(azb_vms) that routes (mode V(routed)) - its NICs join the
+    bridges C(azbhNAMEi) (in, its eth0) and C(azbhNAMEo) (out, eth1), which C(azb-vnf@NAME.service)
+    makes; C(vm_guests) in RV(rendered) gives its NICs and addresses (and the lab guest's kernel command line).
   - C(azb-chain-health.service) probes every instance through its data path (an HTTP request
     that must be forwarded by it both ways) and rewrites the steering maps in one nft transaction
     when one fails or recovers; a hop with no healthy instance is skipped (V(bypass)) or its
@@ -54,13 +57,14 @@ options:
     default: []
     suboptions:
       name: {description: 'Unique name, at most 10 characters.', type: str, required: true}
-      kind: {description: What it runs., type: str, required: true, choices: [nftables, suricata, squid]}
+      kind: {description: What it runs., type: str, required: true, choices: [nftables, suricata, squid, vm]}
       config:
         description:
           - Per kind. V(nftables) - C(policy) (V(drop) default) and C(rules) (nft rules of its forward chain).
           - V(suricata) - C(ips_mode) (V(ips) or V(ids)) and C(rules) (Suricata rules; in V(ips) mode
             C(alert) rules drop, in V(ids) mode C(drop) rules only alert).
           - V(squid) - C(intercept_ports) (default V([80])) and C(allow) (client CIDRs, default all).
+          - V(vm) - C(vm), the name of a VM in O(vms) whose first two NICs are on its bridges.
         type: dict
         default: {}
   chains:
@@ -122,6 +126,12 @@ options:
     type: list
     elements: dict
     default: []
+  vms:
+    description:
+      - The VMs (the C(workloads) role's C(azb_vms)); a V(vm) VNF must name one of them, with its first
+        two NICs on the VNF's bridges. Omitted, a V(vm) VNF's VM is not checked.
+    type: list
+    elements: dict
 """
 
 EXAMPLES = r"""
@@ -157,7 +167,9 @@ actions:
   elements: str
   sample: ["nft: replace table inet azblink_chain", "start azb-vnf@fw1.service"]
 rendered:
-  description: Every file the module owns, by path, and the ip rules.
+  description:
+    - Every file the module owns, by path, and the ip rules.
+    - C(vm_guests) - per V(vm) VNF what its guest needs (NICs, addresses, the lab guest's command line).
   returned: when state is rendered or present
   type: dict
   sample: {"files": {"/etc/azblink/chain/chain.nft": "table inet azblink_chain ..."}, "rules": []}
@@ -187,7 +199,7 @@ def main():
         runner.converge(lambda: cplan.plan_absent(ad), lambda p: cplan.execute_absent(p, ad))
 
     site = runner.build(model.build)
-    rendered = {"files": render.files(site), "rules": render.rules(site)}
+    rendered = {"files": render.files(site), "rules": render.rules(site), "vm_guests": render.vm_guests(site)}
     if state == "rendered":
         module.exit_json(changed=False, rendered=rendered)
     runner.converge(lambda: cplan.plan(site, ad), lambda p: cplan.execute(p, ad), dict(rendered=rendered))

@@ -25,8 +25,9 @@ from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils.chain.steer import ROUTE_SHIFT
 
-KINDS = ("nftables", "suricata", "squid")
-MODE_OF_KIND = {"nftables": "routed", "suricata": "inline", "squid": "proxy"}
+KINDS = ("nftables", "suricata", "squid", "vm")
+# A ``vm`` VNF is a libvirt guest (declared in azb_vms) that routes: an L3 next hop like the vFW.
+MODE_OF_KIND = {"nftables": "routed", "suricata": "inline", "squid": "proxy", "vm": "routed"}
 MODES = ("routed", "inline", "proxy")
 ON_FAILURE = ("bypass", "block")
 PROTOS = ("tcp", "udp", "icmp", "any")
@@ -56,11 +57,12 @@ class Vnf(object):
 
     @property
     def host_in(self):
-        return "azbs%di" % self.index
+        # A VM's links are bridges its NICs join: named after the VNF, so azb_vms can name them.
+        return "azbh%si" % self.name if self.kind == "vm" else "azbs%di" % self.index
 
     @property
     def host_out(self):
-        return "azbs%do" % self.index
+        return "azbh%so" % self.name if self.kind == "vm" else "azbs%do" % self.index
 
     @property
     def route_in(self):
@@ -158,7 +160,38 @@ def _vnf_config(kind, d, path):
                                   for j, p in enumerate(f.get(d, "intercept_ports", [80]))]
         cfg["allow"] = [str(f.network(n, "%s.allow[%d]" % (path, j)))
                         for j, n in enumerate(f.list_of(d, "allow", path))]
+    elif kind == "vm":
+        cfg["vm"] = f.name(f.need(d, "vm", path), path + ".vm")
     return cfg
+
+
+def _vms(params):
+    """{VM name: [bridges of its NICs]} of azb_vms, or None when the caller passed no VMs (then a
+    ``vm`` VNF's VM is not checked: the state rendered for a box without the workloads role)."""
+    raw = params.get("vms")
+    if raw is None:
+        return None
+    out = {}
+    for i, d in enumerate(raw):
+        path = "vms[%d]" % i
+        name = f.need(d, "name", path)
+        out[name] = [n.get("bridge") for n in (d.get("nics") or []) if isinstance(n, dict)]
+    return out
+
+
+def _check_vm(v, vms, path):
+    """A VM VNF names a VM of azb_vms whose first two NICs join its in and out bridges (in that
+    order: the guest's eth0 is the in side, eth1 the out side)."""
+    if vms is None or v.kind != "vm":
+        return
+    vm = v.config["vm"]
+    if vm not in vms:
+        raise ValidationError(path + ".config.vm", "%r is not a VM of azb_vms (known: %s)"
+                              % (vm, ", ".join(sorted(vms)) or "none"))
+    want = [v.host_in, v.host_out]
+    if vms[vm][:2] != want:
+        raise ValidationError(path + ".config.vm", "VM %r must have its first two NICs on bridges %s (in, eth0) "
+                              "and %s (out, eth1); it has %s" % (vm, want[0], want[1], vms[vm]))
 
 
 def _zones(params):
@@ -241,6 +274,7 @@ def build(params):
         raise ValidationError("service_network", "an IPv4 network of at least /22 (a /29 per VNF, the last /24"
                                                  " for health probes)")
     zones, hosts, exits = _zones(params), _hosts(params), _exits(params)
+    vms = _vms(params)
 
     vnfs = []
     raw_vnfs = f.list_of(params, "vnfs", "")
@@ -257,6 +291,11 @@ def build(params):
         if kind not in KINDS:
             raise ValidationError(path + ".kind", "%r is not one of %s" % (kind, ", ".join(KINDS)))
         v = Vnf(i, name, kind, _vnf_config(kind, d.get("config") or {}, path + ".config"))
+        if kind == "vm":
+            other = [w.name for w in vnfs if w.kind == "vm" and w.config["vm"] == v.config["vm"]]
+            if other:
+                raise ValidationError(path + ".config.vm", "VM %r already serves VNF %r" % (v.config["vm"], other[0]))
+        _check_vm(v, vms, path)
         base = svc.network_address + 8 * i
         v.net = {"in_host": str(base + 1), "in_vnf": str(base + 2), "out_host": str(base + 5),
                  "out_vnf": str(base + 6), "prefix": 30}

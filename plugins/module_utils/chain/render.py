@@ -366,8 +366,31 @@ def vnf_argv(v):
                 "%s/%s.rules" % (VNF_DIR, v.name), "-l", logs]
     if v.kind == "squid":
         return ["/usr/sbin/squid", "-N", "-n", "azb%s" % v.name, "-f", "%s/%s.squid.conf" % (VNF_DIR, v.name)]
+    if v.kind == "vm":
+        # The VM runs under libvirt; this unit holds its links (bridges, the box's routes into it)
+        # and its lifecycle events are its log.
+        return ["/usr/bin/virsh", "-q", "-c", "qemu:///system", "event", "--loop", "--timestamp", "--all"]
     # The vFW's process is its logger: the nft verdicts it logs (NFLOG group 1), one line each.
     return ["/usr/bin/tcpdump", "-n", "-l", "-tttt", "-i", "nflog:1"]
+
+
+STDOUT_LOG = {"nftables": "fw.log", "vm": "libvirt-events.log"}
+
+
+def vm_guest(v):
+    """What a ``vm`` VNF's guest needs (the lab guest's kernel command line keys, see
+    tests/lab/guest/README.md): eth0 on the in bridge, eth1 on the out bridge, forwarding on, a
+    default route out, and what arrives by eth1 (replies) routed back by the in side."""
+    n = v.net
+    return {"vm": v.config["vm"], "nics": [{"bridge": v.host_in}, {"bridge": v.host_out}],
+            "addresses": {"in": "%s/%d" % (n["in_vnf"], n["prefix"]), "out": "%s/%d" % (n["out_vnf"], n["prefix"])},
+            "cmdline": "azb.ip=%s/%d azb.ip1=%s/%d azb.gw=%s azb.forward azb.return=%s"
+                       % (n["in_vnf"], n["prefix"], n["out_vnf"], n["prefix"], n["out_host"], n["in_host"])}
+
+
+def vm_guests(site):
+    """{VNF name: vm_guest} of every ``vm`` VNF."""
+    return dict((v.name, vm_guest(v)) for v in site.vnfs if v.kind == "vm")
 
 
 def vnf_json(site, v):
@@ -376,7 +399,8 @@ def vnf_json(site, v):
          "table_out": m.TABLE_BASE + v.route_out, "argv": vnf_argv(v), "log_dir": "%s/%s" % (LOG_DIR, v.name),
          "nft": "%s/%s.nft" % (VNF_DIR, v.name) if vnf_nft(site, v) else None,
          "iptables": "%s/%s.iptables" % (VNF_DIR, v.name) if v.kind == "suricata" else None,
-         "stdout": "%s/%s/fw.log" % (LOG_DIR, v.name) if v.kind == "nftables" else None}
+         "stdout": "%s/%s/%s" % (LOG_DIR, v.name, STDOUT_LOG[v.kind]) if v.kind in STDOUT_LOG else None,
+         "vm": v.config.get("vm")}
     return json.dumps(d, indent=2, sort_keys=True) + "\n"
 
 
@@ -427,8 +451,10 @@ WantedBy=multi-user.target
 """ % {"lib": LIB_DIR, "conf": HEALTH_FILE}
 
 UNIT_VNF_TEXT = """[Unit]
-Description=azblink VNF %%i (network namespace azbv-%%i)
+Description=azblink VNF %%i (network namespace azbv-%%i, or a VM's bridges)
 After=azb-chain.service
+# A VM VNF's bridges exist before libvirtd autostarts the guest whose NICs join them.
+Before=libvirtd.service
 
 [Service]
 ExecStartPre=/usr/bin/python3 %(lib)s/azb-vnf.py net-up %%i

@@ -35,7 +35,7 @@ CHAIN = dict(
 
 VNF = dict(
     name=dict(type="str", required=True),
-    kind=dict(type="str", required=True, choices=["nftables", "suricata", "squid"]),
+    kind=dict(type="str", required=True, choices=["nftables", "suricata", "squid", "vm"]),
     config=dict(type="dict", default={}),
 )
 
@@ -50,4 +50,5 @@ def argument_spec():
         hosts=dict(type="list", elements="dict", default=[]),
         wans=dict(type="list", elements="dict", default=[]),
         tunnels=dict(type="list", elements="dict", default=[]),
+        vms=dict(type="list", elements="dict"),
     )

@@ -9,6 +9,10 @@
   run NAME       exec the VNF's process inside the namespace (its log goes to its own directory)
   net-down NAME  delete the namespace (its veths and the routes through them go with it)
 
+A ``vm`` VNF is a libvirt guest (its NICs on two bridges, in and out): net-up makes the bridges
+and the box's routes into the guest, run follows libvirt's events (its log), net-down leaves the
+bridges (the running guest's NICs hang on them) and takes only the routes away.
+
 Reads /etc/azblink/chain/vnf/NAME.json, written by the azb_chain module.
 """
 import json
@@ -39,12 +43,34 @@ def load(name):
 
 
 def net_down(conf):
+    if conf["kind"] == "vm":
+        for host_if, table in ((conf["host_in"], conf["table_in"]), (conf["host_out"], conf["table_out"])):
+            sh("ip", "route", "del", "default", "dev", host_if, "table", str(table), check=False)
+        return
     sh("ip", "netns", "del", conf["netns"], check=False)
     for ifname in (conf["host_in"], conf["host_out"]):
         sh("ip", "link", "del", ifname, check=False)
 
 
+def vm_links_up(conf):
+    """The VM's two bridges (kept if they exist: a running guest's NICs are on them) and the box's
+    routes into the guest by each side."""
+    n = conf["net"]
+    for host_if, host_addr, vm_addr, table in ((conf["host_in"], n["in_host"], n["in_vnf"], conf["table_in"]),
+                                               (conf["host_out"], n["out_host"], n["out_vnf"], conf["table_out"])):
+        if not os.path.exists("/sys/class/net/%s" % host_if):
+            sh("ip", "link", "add", host_if, "type", "bridge", "stp_state", "0", "forward_delay", "0")
+        sh("ip", "addr", "replace", "%s/%d" % (host_addr, n["prefix"]), "dev", host_if)
+        sh("sysctl", "-q", "-w", "net.ipv4.conf.%s.rp_filter=0" % host_if)
+        sh("ip", "link", "set", host_if, "up")
+        # onlink: the bridge has no carrier until the guest's NIC joins it.
+        sh("ip", "route", "replace", "default", "via", vm_addr, "dev", host_if, "onlink", "table", str(table))
+    os.makedirs(conf["log_dir"], exist_ok=True)
+
+
 def net_up(conf):
+    if conf["kind"] == "vm":
+        return vm_links_up(conf)
     net_down(conf)
     n, netns = conf["net"], conf["netns"]
     sh("ip", "netns", "add", netns)
@@ -81,7 +107,8 @@ def net_up(conf):
 
 
 def run(conf):
-    argv = ["ip", "netns", "exec", conf["netns"]] + conf["argv"]
+    # A VM VNF has no namespace: its process (libvirt's event stream) runs on the box.
+    argv = conf["argv"] if conf["kind"] == "vm" else ["ip", "netns", "exec", conf["netns"]] + conf["argv"]
     if conf.get("stdout"):
         fd = os.open(conf["stdout"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         os.dup2(fd, 1)

@@ -200,6 +200,7 @@ AZB_GUEST_INITRD_FILE=initrd.img
 # base kernel command line; append the azb.* keys below
 AZB_GUEST_CMDLINE_BASE="console=ttyS0,115200 quiet mitigations=off panic=5"
 # azb.ip=CIDR azb.gw=IP azb.dns=IP[,IP]  static IPv4 on eth0 (default: DHCP via udhcpc)
+# azb.ip1=CIDR (eth1)  azb.forward  azb.return=IP  a routed hop (see README.md)
 # azb.hostname=NAME  azb.iface=eth0  azb.dhcp_wait=20
 # azb.nodisk  azb.nowatchdog  azb.wdt_timeout=20  azb.debug
 # data disk: first virtio disk /dev/vda, ext2-formatted only if blank, mounted at /data

@@ -3,7 +3,11 @@
 #
 # Kernel command line keys (all optional):
 #   azb.ip=CIDR            static IPv4 address on eth0 (e.g. 198.18.250.2/30); default: DHCP
-#   azb.gw=IP              default gateway (static mode)
+#   azb.gw=IP              default gateway (static mode; set after every NIC is up)
+#   azb.ip1=CIDR           static IPv4 address on eth1 (a second NIC, e.g. a routed hop's out side)
+#   azb.forward            route between the NICs (ip_forward=1, rp_filter off)
+#   azb.return=IP          what arrives by eth1 is routed back via IP (policy rule, table 100):
+#                          a routed hop's replies go back by the side they came from
 #   azb.dns=IP[,IP]        resolvers written to /etc/resolv.conf (static mode)
 #   azb.hostname=NAME      hostname (default: azb-guest)
 #   azb.iface=NAME         NIC to configure (default: eth0)
@@ -32,7 +36,7 @@ log() { echo "azb-guest: $*"; }
 stage() { [ "$AZB_DEBUG" = 1 ] && echo "azb-guest: [$(cut -d' ' -f1 /proc/uptime)] $*"; return 0; }
 
 # ---------------------------------------------------------------- cmdline
-AZB_IP='' AZB_GW='' AZB_DNS='' AZB_HOSTNAME=azb-guest AZB_IFACE=eth0 AZB_DHCP_WAIT=20
+AZB_IP='' AZB_GW='' AZB_DNS='' AZB_IP1='' AZB_FORWARD=0 AZB_RETURN='' AZB_HOSTNAME=azb-guest AZB_IFACE=eth0 AZB_DHCP_WAIT=20
 AZB_NODISK=0 AZB_NOWATCHDOG=0 AZB_WDT_TIMEOUT=20 AZB_DEBUG=0
 set -f   # no globbing of cmdline words
 read -r cmdline < /proc/cmdline
@@ -40,6 +44,9 @@ for arg in $cmdline; do
     case "$arg" in
         azb.ip=*)          AZB_IP=${arg#*=} ;;
         azb.gw=*)          AZB_GW=${arg#*=} ;;
+        azb.ip1=*)         AZB_IP1=${arg#*=} ;;
+        azb.forward)       AZB_FORWARD=1 ;;
+        azb.return=*)      AZB_RETURN=${arg#*=} ;;
         azb.dns=*)         AZB_DNS=${arg#*=} ;;
         azb.hostname=*)    AZB_HOSTNAME=${arg#*=} ;;
         azb.iface=*)       AZB_IFACE=${arg#*=} ;;
@@ -59,6 +66,8 @@ AZB_HOSTNAME=$(echo "$AZB_HOSTNAME" | tr -cd 'A-Za-z0-9.-')
 [ -n "$AZB_HOSTNAME" ] || AZB_HOSTNAME=azb-guest
 AZB_IP=$(echo "$AZB_IP" | tr -cd '0-9./')
 AZB_GW=$(echo "$AZB_GW" | tr -cd '0-9.')
+AZB_IP1=$(echo "$AZB_IP1" | tr -cd '0-9./')
+AZB_RETURN=$(echo "$AZB_RETURN" | tr -cd '0-9.')
 AZB_DNS=$(echo "$AZB_DNS" | tr -cd '0-9a-fA-F.:,')
 AZB_IFACE=$(echo "$AZB_IFACE" | tr -cd 'A-Za-z0-9._-')
 
@@ -125,7 +134,22 @@ if [ -e "/sys/class/net/$AZB_IFACE" ]; then
     if [ -n "$AZB_IP" ]; then
         MODE=static
         ip addr add "$AZB_IP" dev "$AZB_IFACE" || log "bad azb.ip=$AZB_IP"
-        [ -n "$AZB_GW" ] && { ip route add default via "$AZB_GW" dev "$AZB_IFACE" || log "bad azb.gw=$AZB_GW"; }
+        # A second NIC (a routed hop's out side) before the gateway, which may be on it.
+        if [ -n "$AZB_IP1" ]; then
+            wait_for /sys/class/net/eth1 50 || log "no eth1 for azb.ip1"
+            ip link set eth1 up && ip addr add "$AZB_IP1" dev eth1 || log "bad azb.ip1=$AZB_IP1"
+        fi
+        [ -n "$AZB_GW" ] && { ip route add default via "$AZB_GW" || log "bad azb.gw=$AZB_GW"; }
+        if [ "$AZB_FORWARD" = 1 ]; then
+            for k in all default "$AZB_IFACE" eth1; do
+                [ -e "/proc/sys/net/ipv4/conf/$k" ] && echo 0 > "/proc/sys/net/ipv4/conf/$k/rp_filter"
+            done
+            echo 1 > /proc/sys/net/ipv4/ip_forward
+        fi
+        if [ -n "$AZB_RETURN" ]; then
+            { ip route add default via "$AZB_RETURN" table 100 \
+                && ip rule add pref 100 iif eth1 lookup 100; } || log "bad azb.return=$AZB_RETURN"
+        fi
         if [ -n "$AZB_DNS" ]; then
             for ns in $(echo "$AZB_DNS" | tr ',' ' '); do echo "nameserver $ns"; done > /etc/resolv.conf
         fi
@@ -145,7 +169,7 @@ fi
 stage "network done ($IP)"
 # ---------------------------------------------------------------- services
 {
-    for k in AZB_IP AZB_GW AZB_DNS AZB_HOSTNAME AZB_IFACE AZB_NODISK AZB_NOWATCHDOG AZB_WDT_TIMEOUT; do
+    for k in AZB_IP AZB_GW AZB_IP1 AZB_FORWARD AZB_RETURN AZB_DNS AZB_HOSTNAME AZB_IFACE AZB_NODISK AZB_NOWATCHDOG AZB_WDT_TIMEOUT; do
         eval "echo \"$k='\${$k}'\""
     done
     echo "AZB_MODE='${MODE:-none}'"

@@ -1,7 +1,8 @@
 """Service chains verified by traffic on lab-a13: a client in the office zone (br3), the lab internet.
 
 Chain office-web: office tcp/80 -> fw (nftables vFW, block) -> ips (Suricata on NFQUEUE, block)
--> proxy (squid intercepting, bypass) -> wan2. Every probe is bounded (curl --max-time, tcpdump -c
+-> proxy (squid intercepting, bypass) -> wan2. Chain office-vm: office pings of 203.0.113.2 -> the lab
+guest VM under libvirt (VNF hop1, a routed hop, block) -> wan2. Every probe is bounded (curl --max-time, tcpdump -c
 with timeout, loops with deadlines). Measured times are printed (pytest -s / junit).
 """
 import json
@@ -33,11 +34,18 @@ from tests.lab import capture  # noqa: E402 (the repository is on the path only 
 STATE = "/run/azblink/chain-state.json"
 LOGS = "/var/log/azblink/vnf"
 # Instance -> (its hop, on_failure, its host-side interfaces), from the declared chain.
+# HOPS: office-web's (namespace VNFs); ALL: every instance the health service holds (with the VM).
 HOPS = {}
 for i, v in enumerate(VARS["azb_vnfs"]):
-    hop = [h for h in VARS["azb_chains"][0]["hops"] if v["name"] in h["instances"]][0]
-    HOPS[v["name"]] = {"hop": hop["name"], "on_failure": hop["on_failure"], "in": "azbs%di" % i,
-                       "out": "azbs%do" % i, "kind": v["kind"]}
+    hops = [h for h in VARS["azb_chains"][0]["hops"] if v["name"] in h["instances"]]
+    if hops:
+        HOPS[v["name"]] = {"hop": hops[0]["name"], "on_failure": hops[0]["on_failure"], "in": "azbs%di" % i,
+                           "out": "azbs%do" % i, "kind": v["kind"]}
+ALL = [v["name"] for v in VARS["azb_vnfs"]]
+VM_VNF = [v for v in VARS["azb_vnfs"] if v["kind"] == "vm"][0]
+VM = VM_VNF["config"]["vm"]
+VM_IN, VM_OUT = "azbh%si" % VM_VNF["name"], "azbh%so" % VM_VNF["name"]
+VM_TARGET = VARS["azb_chains"][1]["to"][0].split("/")[0]
 
 
 def client(argv, timeout=15):
@@ -66,7 +74,7 @@ def wait_for(pred, seconds, step=0.1):
 
 
 def all_up(host):
-    return sorted(state(host)["alive"]) == sorted(HOPS)
+    return sorted(state(host)["alive"]) == sorted(ALL)
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +143,7 @@ def test_gathered_reports_what_runs(host):
     facts = res["gathered"]
     assert facts["health_service"] and facts["table_loaded"]
     assert all(v["active"] and v["healthy"] for v in facts["vnfs"].values()), facts["vnfs"]
-    assert sorted(facts["vnfs"]) == sorted(HOPS)
+    assert sorted(facts["vnfs"]) == sorted(ALL)
 
 
 def test_ids_mode_only_alerts(host):
@@ -169,6 +177,64 @@ def test_both_directions_of_a_flow_cross_every_service_segment(host):
         back = [l for l in lines if "203.0.113.10.80 >" in l]
         print("%s: %d out, %d back" % (i, len(out_dir), len(back)))
         assert out_dir and back, "%s did not see both directions: %s" % (i, lines)
+
+
+# -- the VM hop ---------------------------------------------------------------------------------
+
+def _ping_vm_target(count=3):
+    """The client's pings of the VM chain's target (bounded: count, -W 2, the timeout)."""
+    return client(["ping", "-n", "-c", str(count), "-W", "2", "-i", "0.3", VM_TARGET], timeout=20)
+
+
+def _crosses_vm(host):
+    """Echo requests and replies of the client, on both of the VM's bridges (bounded tcpdumps): the
+    box routes them into the guest by one bridge and gets them back by the other, both ways."""
+    flt = "icmp and host %s and host %s" % (CLIENT, VM_TARGET)
+    capture.start_on(host, [(VM_IN, flt, "/tmp/azb-vm.in"), (VM_OUT, flt, "/tmp/azb-vm.out")], 10, 6)
+    ok = _ping_vm_target().returncode == 0
+    seen = {}
+    for side, path in (("in", "/tmp/azb-vm.in"), ("out", "/tmp/azb-vm.out")):
+        lines = capture.read_on(host, path, want=6)
+        seen[side] = ([x for x in lines if "echo request" in x], [x for x in lines if "echo reply" in x])
+    return ok, seen
+
+
+def test_a_flow_crosses_the_vm_hop_both_ways(host):
+    ok, seen = _crosses_vm(host)
+    assert ok, "the client's pings of %s through the VM get answers" % VM_TARGET
+    for side, (req, rep) in seen.items():
+        print("VM %s side %s: %d echo requests, %d echo replies" % (VM, side, len(req), len(rep)))
+        assert req and rep, "the VM's %s bridge did not see both directions: %s" % (side, seen)
+
+
+def _vm_flow_ok():
+    # The lab internet's 203.0.113.2 is every appliance's WAN health target: under load it drops some
+    # echo replies, so a flow is "through" when some of its replies come back (5 tries, bounded).
+    return _ping_vm_target(5).returncode == 0
+
+
+def test_vm_destroyed_blocks_its_hop_and_it_comes_back(host):
+    """virsh destroy: the hop (block) drops the flow; virsh start: the guest boots, 2 good probes, back."""
+    assert wait_for(_vm_flow_ok, 30, 1), "before the fault the flow crosses the VM"
+    t0 = _at(host, "virsh -q destroy %s" % VM)
+    started = False
+    try:
+        assert wait_for(lambda: _transition(host, VM_VNF["name"], "down", t0), 15, 0.3), state(host)
+        took = _transition(host, VM_VNF["name"], "down", t0)["applied_at"] - t0
+        assert _ping_vm_target(2).returncode != 0, "a block hop whose VM is gone lets no ping through"
+        t1 = _at(host, "virsh -q start %s" % VM)
+        started = True
+    finally:
+        if not started:
+            host.run("virsh -q start %s" % VM)
+    assert wait_for(lambda: _transition(host, VM_VNF["name"], "up", t1), 90, 0.5), "the VM hop did not come back"
+    back = _transition(host, VM_VNF["name"], "up", t1)["applied_at"] - t1
+    print("VM %s destroyed: blocked after %.2f s; back in service %.1f s after virsh start (boot included)"
+          % (VM, took, back))
+    ok, seen = _crosses_vm(host)
+    assert ok and all(req and rep for req, rep in seen.values()), seen
+    # Its dead timer: 4 intervals of 250 ms + a 1.5 s timeout (vars.yml) = 2.5 s; 4 s with the destroy.
+    assert took <= 4.0, "failure handled later than 4 s: %.2f" % took
 
 
 # -- failures -------------------------------------------------------------------------------------
