@@ -27,3 +27,12 @@ attributes:
     support: full
     description: Target OS/families that can be operated against.
 """
+
+    # A read-only module lists azblink.nfv.common.read_only before azblink.nfv.common: the first
+    # fragment's attributes win, so diff mode reads "none" instead of "full".
+    READ_ONLY = r"""
+attributes:
+  diff_mode:
+    support: none
+    description: Read-only; it changes nothing that outlives the run, so there is nothing to diff.
+"""

@@ -25,11 +25,8 @@ description:
 author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
+  - azblink.nfv.common.read_only
   - azblink.nfv.common
-attributes:
-  diff_mode:
-    support: none
-    description: Read-only; it never changes anything, so there is nothing to diff.
 options: {}
 requirements:
   - dpkg-query on the appliance (Debian)

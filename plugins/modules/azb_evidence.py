@@ -25,11 +25,8 @@ description:
 author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
+  - azblink.nfv.common.read_only
   - azblink.nfv.common
-attributes:
-  diff_mode:
-    support: none
-    description: Read-only; it leaves nothing behind, so there is nothing to diff.
 options:
   zones:
     description: The zones, as given to M(azblink.nfv.azb_zone).
