@@ -106,6 +106,13 @@ options:
         required: true
         suboptions:
           via: {description: A WAN (O(wans)) or tunnel (O(tunnels)) name., type: str, required: true}
+          on_failure:
+            description:
+              - When the exit's table has no route for a packet (its WAN or tunnel is down).
+              - V(fallback) lets the box's main table route it (another WAN); V(fail_closed) drops it.
+              - Default V(fail_closed) for a tunnel (never out of a WAN in clear), V(fallback) for a WAN.
+            type: str
+            choices: [fallback, fail_closed]
   zones:
     description: The zones of the box (the C(zones) role's C(azb_zones)); names, bridges and networks are used.
     type: list

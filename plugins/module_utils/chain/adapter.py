@@ -23,5 +23,5 @@ class ChainError(RuntimeError):
 class Adapter(RuleTable):
     error = ChainError
     nft_table = render.TABLE
-    rule_prefs = (m.RULE_PREF, m.RULE_PREF)
+    rule_prefs = (m.RULE_PREF, m.RULE_PREF + 1)
     batch_force = True

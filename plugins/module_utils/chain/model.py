@@ -23,6 +23,7 @@ __metaclass__ = type
 
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
+from ansible_collections.azblink.nfv.plugins.module_utils.inventory.zones import one_or_list
 from ansible_collections.azblink.nfv.plugins.module_utils.chain.steer import ROUTE_SHIFT
 
 KINDS = ("nftables", "suricata", "squid", "vm")
@@ -30,6 +31,8 @@ KINDS = ("nftables", "suricata", "squid", "vm")
 MODE_OF_KIND = {"nftables": "routed", "suricata": "inline", "squid": "proxy", "vm": "routed"}
 MODES = ("routed", "inline", "proxy")
 ON_FAILURE = ("bypass", "block")
+# When the exit has no route (its WAN or tunnel down): fall back to the box's main table, or drop.
+EXIT_ON_FAILURE = ("fallback", "fail_closed")
 PROTOS = ("tcp", "udp", "icmp", "any")
 IPS_MODES = ("ips", "ids")
 
@@ -206,11 +209,16 @@ def _zones(params):
 
 
 def _hosts(params):
+    """{name: [host networks]}: a host's ``address`` is read as every consumer reads azb_hosts (one
+    string or a list, a prefix length ignored): a VM's NIC 10.1.0.20/24 is the host 10.1.0.20/32,
+    not its whole subnet."""
     hosts = {}
     for i, h in enumerate(params.get("hosts") or []):
         path = "hosts[%d]" % i
         name = f.name(f.need(h, "name", path), path + ".name")
-        hosts[name] = [f.network(a, "%s.address[%d]" % (path, j)) for j, a in enumerate(h.get("address") or [])]
+        addrs = one_or_list(h.get("address"), path + ".address")
+        hosts[name] = [f.network(f.ip(str(a).split("/", 1)[0], "%s.address[%d]" % (path, j)), path)
+                       for j, a in enumerate(addrs)]
     return hosts
 
 
@@ -372,6 +380,11 @@ def build(params):
             raise ValidationError(path + ".exit.via", "%r is not a declared WAN or tunnel" % (via,))
         kind, table, _ifname = exits[via]
         c = Chain(i, name, sources, dests, proto, ports, hops, kind, via, table)
+        # A tunnel exit never leaks in clear out of a WAN: fail closed unless told otherwise.
+        c.exit_on_failure = f.get(ex, "on_failure", "fail_closed" if kind == "tunnel" else "fallback")
+        if c.exit_on_failure not in EXIT_ON_FAILURE:
+            raise ValidationError(path + ".exit.on_failure", "%r is not one of %s"
+                                  % (c.exit_on_failure, ", ".join(EXIT_ON_FAILURE)))
         for other in chains:
             if _overlap(c, other):
                 raise ValidationError(path + ".from", "its classifier overlaps chain %r's (a packet would match both)"

@@ -200,6 +200,11 @@ def rules(site):
     for rid, table in sorted(route_table(site).items()):
         mark = "fwmark %s/%s" % (hex(rid << steer.ROUTE_SHIFT), hex(m.ROUTE_MASK))
         out.append("%d %s %s" % (m.RULE_PREF, mark, "blackhole" if table == "blackhole" else "lookup %s" % table))
+    # A fail-closed exit whose table has no route does not fall through to the main table.
+    for c in site.chains:
+        if c.exit_on_failure == "fail_closed":
+            mark = "fwmark %s/%s" % (hex(c.number << steer.ROUTE_SHIFT), hex(m.ROUTE_MASK))
+            out.append("%d %s blackhole" % (m.RULE_PREF + 1, mark))
     return sorted(out)
 
 

@@ -30,7 +30,9 @@ CHAIN = dict(
        "proto": dict(type="str", choices=["tcp", "udp", "icmp", "any"], default="any"),
        "ports": dict(type="list", elements="str", default=[]),
        "hops": dict(type="list", elements="dict", required=True, options=HOP),
-       "exit": dict(type="dict", required=True, options=dict(via=dict(type="str", required=True)))}
+       "exit": dict(type="dict", required=True, options=dict(
+           via=dict(type="str", required=True),
+           on_failure=dict(type="str", choices=["fallback", "fail_closed"])))}
 )
 
 VNF = dict(

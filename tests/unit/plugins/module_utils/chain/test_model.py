@@ -21,6 +21,7 @@ BAD = [
     ("loop through a VNF", "chains.0.hops.2.instances", ["fw1"], "chains[0].hops[2].instances[0]", "loop"),
     ("exit that does not exist", "chains.0.exit.via", "wan9", "chains[0].exit.via", "not a declared WAN"),
     ("exit missing", "chains.0.exit", DELETE, "chains[0].exit.via", "required"),
+    ("unknown exit failure mode", "chains.0.exit.on_failure", "leak", "chains[0].exit.on_failure", "not one of"),
     ("no hops", "chains.0.hops", [], "chains[0].hops", "required"),
     ("duplicate hop name", "chains.0.hops.1.name", "fw", "chains[0].hops[1]", "duplicate hop name"),
     ("mode against the VNF's kind", "chains.0.hops.0.mode", "proxy", "chains[0].hops[0].instances[0]",
@@ -111,3 +112,17 @@ def test_exit_through_a_tunnel(example):
     example["chains"][0]["exit"] = {"via": "corpvpn"}
     c = model.build(example).chains[0]
     assert (c.exit_kind, c.exit_table) == ("tunnel", 150)
+
+
+@pytest.mark.parametrize("address", ["10.1.0.20", "10.1.0.20/24", ["10.1.0.20/24"]])
+def test_a_host_is_its_address_not_its_subnet(example, address):
+    """A VM's NIC address carries its zone's prefix (10.1.0.20/24): the chain classifies the host."""
+    example["hosts"] = [{"name": "pos1", "zone": "lab", "address": address}]
+    example["chains"][0]["from"] = ["pos1"]
+    c = model.build(example).chains[0]
+    assert [str(n) for s in c.sources for n in s.networks] == ["10.1.0.20/32"]
+
+
+def test_a_bad_host_address_is_refused_with_its_path(example):
+    example["hosts"] = [{"name": "pos1", "zone": "lab", "address": ["10.1.0.300/24"]}]
+    assert_refused(lambda: model.build(example), "hosts[0].address[0]", "not a valid IP")

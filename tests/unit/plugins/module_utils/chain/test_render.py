@@ -2,6 +2,7 @@
 the model, the IPS rules follow the mode, and check mode plans against a fake box."""
 import json
 
+import pytest
 
 from tests.unit import nft_scratch
 
@@ -49,6 +50,7 @@ def test_rules_and_files(example):
     assert "950 fwmark 0x100000/0xfff0000 lookup main" in rules
     assert "950 fwmark 0x110000/0xfff0000 blackhole" in rules
     assert "950 fwmark 0x1000000/0xfff0000 lookup 20256" in rules
+    assert not [r for r in rules if r.startswith("951 ")], "a WAN exit falls back to the main table by default"
     files = render.files(site)
     conf = json.loads(files["/etc/azblink/chain/vnf/fw1.json"])
     assert conf["inside"] == ["10.255.0.0/16", "10.3.0.0/24"]
@@ -111,3 +113,14 @@ def test_a_changed_rule_restarts_only_its_vnf(example):
     example["vnfs"][0]["config"]["rules"] = ["tcp dport 443 accept"]
     p = plan.plan(model.build(example), box)
     assert p.restart == ["azb-vnf@fw1.service"] and not p.nft_change
+
+
+@pytest.mark.parametrize("via, on_failure, closed", [("corpvpn", None, True), ("corpvpn", "fallback", False),
+                                                     ("wan2", "fail_closed", True), ("wan2", None, False)])
+def test_a_fail_closed_exit_never_falls_through_to_the_main_table(example, via, on_failure, closed):
+    """Without a route in the exit's table the kernel would try the next rules (the main table: out of
+    a WAN in clear); a fail-closed exit has a blackhole right after its lookup."""
+    example["chains"][0]["exit"] = dict({"via": via}, **({"on_failure": on_failure} if on_failure else {}))
+    rules = render.rules(model.build(example))
+    assert ("951 fwmark 0x10000/0xfff0000 blackhole" in rules) is closed
+    assert rules.index("950 fwmark 0x10000/0xfff0000 lookup %d" % (150 if via == "corpvpn" else 102)) >= 0
