@@ -274,7 +274,10 @@ implementation:
   returned: always
   type: str
 ansible_facts:
-  description: C(azb_vpn_public_keys), C(azb_vpn_listen_ports) and C(azb_vpn_tunnels).
+  description:
+    - C(azb_vpn_public_keys), C(azb_vpn_listen_ports) and C(azb_vpn_tunnel_info) (the tunnels as deployed).
+    - Not C(azb_vpn_tunnels), the inventory's declaration, which a fact of that name would shadow for
+      every later role of the play.
   returned: always
   type: dict
 """
@@ -383,7 +386,7 @@ def main():
         info, ports = summary(tunnels, {})
         module.exit_json(changed=False, rendered=engine.rendered(tunnels, paths, impl), tunnels=info,
                          listen_ports=ports, public_keys={}, exports=[], export_sha1={}, implementation=impl,
-                         ansible_facts={"azb_vpn_listen_ports": ports, "azb_vpn_tunnels": info})
+                         ansible_facts={"azb_vpn_listen_ports": ports, "azb_vpn_tunnel_info": info})
     try:
         if state == "keys":
             created, pubs = engine.ensure_keys(tunnels, paths, system, module.check_mode)
@@ -410,7 +413,7 @@ def main():
     result.update(tunnels=info, listen_ports=ports, public_keys=pubs, exports=exports, export_sha1=export_sha1,
                   implementation=impl,
                   ansible_facts={"azb_vpn_public_keys": pubs, "azb_vpn_listen_ports": ports,
-                                 "azb_vpn_tunnels": info})
+                                 "azb_vpn_tunnel_info": info})
     module.exit_json(**result)
 
 

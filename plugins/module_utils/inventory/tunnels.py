@@ -60,7 +60,7 @@ def on_box(raw, host, zones, peer_zones):
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise ValidationError("azb_vpn_tunnels", "must be a list")
+        raise ValidationError("azb_vpn_tunnels", "must be a list, not a %s" % type(raw).__name__)
     zone_names = set(z.name for z in zones)
     out = []
     for i, t in enumerate(raw):
