@@ -373,7 +373,7 @@ taps:
   elements: str
   sample: ["az1f3a9c2en0"]
 actions:
-  description: What was done (or, in check mode, would be done), in order; with O(vms) each prefixed with C(<name>: ).
+  description: What was done (or, in check mode, would be done), in order; with O(vms) each prefixed with the name of its VM and a colon.
   returned: always
   type: list
   elements: str
