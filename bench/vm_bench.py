@@ -10,7 +10,7 @@ All three define the same domain XML (azb_vm's renderer): the lab guest, diskles
 on br3, static address. Measured from the start of ansible-playbook to every VM answering ping
 (polled inside the appliance every 0.2 s); no-op = a second run with nothing to change.
 
-  .venv/bin/python bench/vm_bench.py [--appliance lab-a6] [--keep]
+  .venv/bin/python bench/vm_bench.py [--appliance lab-a6] [--ways azb virt virsh] [--reps N] [--keep]
 """
 import argparse
 import json
@@ -134,12 +134,16 @@ class Bench(object):
             self.prepare()
             floor, _c = self.play(self.pb_ping)
             self.rows.append(("ansible floor (ping task)", "-", 0, "%.1f" % floor, "-", "0"))
-            for way in self.args.ways:
-                self.measure(way, 1, "inventory-to-ping, 1 VM")
-                self.measure(way, 5, "inventory-to-ping, 5 VMs")
-            for way in self.args.ways:
-                vms = self.measure(way, 10, "define+start 10 VMs")
-                self.noop(way, vms)
+            # The ways alternate row by row (and rotate each repetition), so the load of this shared
+            # machine falls on all of them alike.
+            for rep in range(self.args.reps):
+                ways = self.args.ways[rep % len(self.args.ways):] + self.args.ways[:rep % len(self.args.ways)]
+                for n, label in ((1, "inventory-to-ping, 1 VM"), (5, "inventory-to-ping, 5 VMs")):
+                    for way in ways:
+                        self.measure(way, n, label)
+                for way in ways:
+                    vms = self.measure(way, 10, "define+start 10 VMs")
+                    self.noop(way, vms)
             self.clean()
         finally:
             if not self.args.keep:
@@ -163,8 +167,10 @@ class Bench(object):
       loop: [azblink.nfv.hypervisor, azblink.nfv.workloads]
 """)
         self.play(prep, {"azb_vms": [], "azb_zones": []})
-        self.pb_azb = self.write("azb.yml", "- hosts: all\n  gather_facts: true\n  roles:\n"
-                                 "    - azblink.nfv.workloads\n")
+        # No gather_facts: the role learns what it reads of the box itself (azb_box_facts, one call),
+        # as site.yml does; --azb-gather-facts measures the play with them.
+        self.pb_azb = self.write("azb.yml", "- hosts: all\n  gather_facts: %s\n  roles:\n"
+                                 "    - azblink.nfv.workloads\n" % str(self.args.azb_gather_facts).lower())
         self.pb_virt = self.write("virt.yml", """- hosts: all
   gather_facts: false
   tasks:
@@ -207,4 +213,7 @@ if __name__ == "__main__":
                     help="a collections path with community.libvirt (e.g. extracted from the ansible wheel)")
     ap.add_argument("--ways", nargs="+", default=["azb", "virt", "virsh"])
     ap.add_argument("--keep", action="store_true", help="leave the appliance running")
+    ap.add_argument("--reps", type=int, default=1, help="repetitions, the order of the ways rotated each time")
+    ap.add_argument("--azb-gather-facts", action="store_true",
+                    help="the workloads play with gather_facts: true (the role does not need them)")
     Bench(ap.parse_args()).main()

@@ -12,6 +12,7 @@ __metaclass__ = type
 import grp
 import os
 import pwd
+import re
 import shutil
 import stat
 
@@ -30,6 +31,13 @@ def _check(i, entry):
         return
     if entry["state"] == "file" and entry.get("content") is None:
         raise ValueError("files[%d].content: required for a file (%s)" % (i, entry["path"]))
+    if entry["state"] == "line":
+        if entry.get("line") is None or "\n" in entry["line"]:
+            raise ValueError("files[%d].line: one line is required for state=line (%s)" % (i, entry["path"]))
+        try:
+            re.compile(entry.get("regexp") or "")
+        except re.error as exc:
+            raise ValueError("files[%d].regexp: %s" % (i, exc))
     try:
         if not 0 <= int(entry["mode"], 8) <= 0o7777:
             raise ValueError
@@ -47,6 +55,28 @@ def _read(path):
         return fh.read()
 
 
+def with_line(text, regexp, line):
+    """``text`` with ``line`` in place of the last line matching ``regexp`` (of a line equal to
+    ``line`` without one), or appended when none matches: what lineinfile does with regexp and line."""
+    lines = text.splitlines()
+    match = re.compile(regexp).search if regexp else (lambda candidate: candidate == line)
+    hits = [n for n, candidate in enumerate(lines) if match(candidate)]
+    if hits:
+        lines[hits[-1]] = line
+    else:
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _line_entry(entry):
+    """A state=line entry as the file entry it amounts to (the file's text with the line in it)."""
+    try:
+        text = _read(entry["path"]).decode("utf-8")
+    except FileNotFoundError:
+        text = ""
+    return dict(entry, state="file", content=with_line(text, entry.get("regexp"), entry["line"]))
+
+
 def plan(entries):
     """-> [(entry, [actions])] for the entries that differ; actions among create, content, mode,
     owner, remove. Refuses (ValueError, with the entry's index) what cannot be applied."""
@@ -54,6 +84,8 @@ def plan(entries):
         _check(i, entry)
     out = []
     for i, entry in enumerate(entries):
+        if entry["state"] == "line":
+            entry = _line_entry(entry)
         path, state = entry["path"], entry["state"]
         try:
             st = os.lstat(path)

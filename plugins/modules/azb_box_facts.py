@@ -19,8 +19,9 @@ description:
     C(azb_installed_packages), the packages dpkg's database says are installed; and
     C(azb_cgroups_writable), whether C(/sys/fs/cgroup) is writable (the hypervisor role's probe).
   - C(playbooks/site.yml) calls it instead of gathering every fact subset and asking dpkg in a
-    second call; the roles read nothing else of the box's facts. A role run on its own still
-    gathers facts as usual and, without C(azb_installed_packages), calls apt.
+    second call; the roles read nothing else of the box's facts. The hypervisor role (and so every
+    role that depends on it, workloads for one) calls it itself when the play has not, so a play of
+    those roles needs no C(gather_facts).
   - Read-only; always reports C(changed=false).
 author:
   - azblink engineering (@azblink)

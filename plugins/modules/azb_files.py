@@ -42,12 +42,21 @@ options:
         type: path
         required: true
       state:
-        description: What the path must be.
+        description:
+          - What the path must be. C(line) keeps the file's other lines and puts O(files[].line) in
+            place of the last line matching O(files[].regexp), or appends it (lineinfile's common
+            case; the file is created when missing).
         type: str
-        choices: [file, directory, absent]
+        choices: [file, directory, absent, line]
         default: file
       content:
         description: The file's whole content (text). Required when O(files[].state=file).
+        type: str
+      line:
+        description: With O(files[].state=line), the line the file must have.
+        type: str
+      regexp:
+        description: With O(files[].state=line), the line to replace (Python regular expression); without it, a line equal to O(files[].line).
         type: str
       mode:
         description: Octal mode as a string.
@@ -142,8 +151,10 @@ def main():
     module = AuditedModule(
         argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=dict(
             path=dict(type="path", required=True),
-            state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
+            state=dict(type="str", choices=["file", "directory", "absent", "line"], default="file"),
             content=dict(type="str"),
+            line=dict(type="str"),
+            regexp=dict(type="str"),
             mode=dict(type="str", default="0644"),
             owner=dict(type="str", default="root"),
             group=dict(type="str", default="root"),

@@ -34,9 +34,19 @@ extends_documentation_fragment:
   - azblink.nfv.common
 options:
   name:
-    description: Domain name.
+    description: Domain name. One of O(name) or O(vms) is required.
     type: str
-    required: true
+  vms:
+    description:
+      - The list form, many VMs in one call, each element the options of one VM as for one call
+        (O(name), O(state), O(memory), O(nics) and so on; not O(snapshot)). Every element is checked
+        first, with the field path (for example C(vms[2].nics[0].mac)), and the host limits of every VM
+        before anything changes; then the VMs are converged in order on one libvirt connection, each
+        started without waiting for its guest, so the next one is defined while the previous boots.
+      - The per-VM results are in RV(vms); RV(actions) names the VM of each action.
+      - One module run for N VMs where a loop pays N (the workloads role uses this form).
+    type: list
+    elements: dict
   state:
     description:
       - C(running) defines and starts, C(stopped) defines and shuts down (ACPI, then power off after
@@ -336,6 +346,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+vms:
+  description: With O(vms), one result per VM in order, the keys of the single form plus C(name) and C(changed).
+  returned: with O(vms)
+  type: list
+  elements: dict
 xml:
   description: The rendered domain XML (desired state).
   returned: unless state is absent or a snapshot operation is asked
@@ -358,7 +373,7 @@ taps:
   elements: str
   sample: ["az1f3a9c2en0"]
 actions:
-  description: What was done (or, in check mode, would be done), in order.
+  description: What was done (or, in check mode, would be done), in order; with O(vms) each prefixed with the name of its VM and a colon.
   returned: always
   type: list
   elements: str
@@ -381,13 +396,17 @@ snapshots:
 
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.vm import model
-from ansible_collections.azblink.nfv.plugins.module_utils.vm.runner import ARGUMENT_SPEC, run
+from ansible_collections.azblink.nfv.plugins.module_utils.vm.runner import ARGUMENT_SPEC, run, run_many
 
 
 def main():
-    module = AuditedModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AuditedModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                           required_one_of=[("name", "vms")], mutually_exclusive=[("name", "vms")])
     try:
-        result = run(module.params, module.run_command, module.check_mode, module._diff)
+        if module.params["vms"] is not None:
+            result = run_many(module.params["vms"], module.run_command, module.check_mode, module._diff)
+        else:
+            result = run(module.params, module.run_command, module.check_mode, module._diff)
     except model.SpecError as e:
         module.fail_json(msg=str(e), errors=["%s: %s" % err for err in e.errors])
     except Exception as e:  # adapter errors carry libvirt's message

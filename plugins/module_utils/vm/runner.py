@@ -14,8 +14,10 @@ from ansible_collections.azblink.nfv.plugins.module_utils import capabilities
 from ansible_collections.azblink.nfv.plugins.module_utils.vm import model, plan, render
 
 _IOT = dict(type="dict")
+# ``vms`` (the list form) stands for ``name`` and the per-VM options: each element holds one VM's
+# options and is checked by the model (field paths ``vms[i].x``), not by a sub-spec.
 ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
+    name=dict(type="str"),
     state=dict(type="str", default="running", choices=list(model.STATES)),
     uri=dict(type="str", default=model.DEFAULT_URI),
     uuid=dict(type="str"),
@@ -53,6 +55,7 @@ ARGUMENT_SPEC = dict(
     windows=dict(type="dict", options=dict(
         virtio_iso=dict(type="path", default="/usr/share/virtio-win/virtio-win.iso"),
         hyperv=dict(type="bool", default=True), tpm=dict(type="bool", default=False))),
+    vms=dict(type="list", elements="dict"),
     snapshot=dict(type="dict", options=dict(
         name=dict(type="str"), action=dict(type="str", default="create", choices=list(model.SNAPSHOT_ACTIONS)),
         keep=dict(type="int", no_log=False), description=dict(type="str"))),
@@ -167,20 +170,24 @@ def _apply(lv, spec, actions, dom):
     return dom
 
 
-def run(params, run_command, check_mode=False, want_diff=False, adapter_factory=None):
-    spec = model.validate(params)
-    result = {"changed": False, "actions": []}
-    if spec["state"] == "rendered":
-        backend = choose_rate_backend(spec, run_command)[0]
-        xml = plan.desired_xml(spec, None, backend)
-        result.update(xml=xml, uuid=spec.get("uuid") or model.derive_uuid(spec["name"]),
-                      macs=[n["mac"] for n in spec["nics"]], taps=[n["tap"] for n in spec["nics"]],
-                      rate_limit_backend=backend, pending_restart=False)
-        return result
+def _connect(adapter_factory, uri, run_command):
     if adapter_factory is None:
         from ansible_collections.azblink.nfv.plugins.module_utils.vm.adapter import Libvirt
         adapter_factory = Libvirt
-    lv = adapter_factory(spec["uri"], run_command)
+    return adapter_factory(uri, run_command)
+
+
+def _rendered(spec, run_command):
+    backend = choose_rate_backend(spec, run_command)[0]
+    xml = plan.desired_xml(spec, None, backend)
+    return {"changed": False, "actions": [], "xml": xml, "uuid": spec.get("uuid") or model.derive_uuid(spec["name"]),
+            "macs": [n["mac"] for n in spec["nics"]], "taps": [n["tap"] for n in spec["nics"]],
+            "rate_limit_backend": backend, "pending_restart": False}
+
+
+def _converge(lv, spec, host, run_command, check_mode, want_diff, backends):
+    """One validated VM on an open connection -> its result. ``backends`` caches the sfq probe."""
+    result = {"changed": False, "actions": []}
     dom = lv.lookup(spec["name"])
     if spec["snapshot"]:
         if dom is None:
@@ -193,12 +200,15 @@ def run(params, run_command, check_mode=False, want_diff=False, adapter_factory=
                       snapshots=lv.snapshots(dom))
         return result
     if spec["state"] != "absent":
-        model.check_host(spec, lv.host_facts())
+        model.check_host(spec, host)
     live = read_live(lv, spec, dom)
     if spec["state"] == "absent":
         actions, diff = plan.plan_absent(spec, live)
     else:
-        backend, note = choose_rate_backend(spec, run_command)
+        key = (spec["rate_limit_backend"], any(n["rate_limit"] for n in spec["nics"]))
+        if key not in backends:
+            backends[key] = choose_rate_backend(spec, run_command)
+        backend, note = backends[key]
         actions, diff, xml = plan.plan_present(spec, live, backend)
         result.update(xml=xml, macs=[n["mac"] for n in spec["nics"]], taps=[n["tap"] for n in spec["nics"]],
                       rate_limit_backend=backend, uuid=plan.normalise.domain_uuid(xml),
@@ -215,3 +225,84 @@ def run(params, run_command, check_mode=False, want_diff=False, adapter_factory=
     if dom is not None and spec["state"] != "absent":
         result["snapshots"] = lv.snapshots(dom)
     return result
+
+
+def run(params, run_command, check_mode=False, want_diff=False, adapter_factory=None):
+    spec = model.validate(params)
+    if spec["state"] == "rendered":
+        return _rendered(spec, run_command)
+    lv = _connect(adapter_factory, spec["uri"], run_command)
+    host = lv.host_facts() if spec["state"] != "absent" and not spec["snapshot"] else None
+    return _converge(lv, spec, host, run_command, check_mode, want_diff, {})
+
+
+# Options of one VM in the list form: the single form's, bar the list itself.
+VM_OPTIONS = frozenset(k for k in ARGUMENT_SPEC if k != "vms")
+
+
+def validate_many(vms):
+    """The list form's VMs -> specs, every problem of every VM at once as ``vms[i].path: reason``."""
+    errors, specs, seen = [], [], {}
+    for i, params in enumerate(vms):
+        if not isinstance(params, dict):
+            errors.append(("vms[%d]" % i, "must be a dictionary of azb_vm options"))
+            continue
+        for k in sorted(set(params) - VM_OPTIONS):
+            errors.append(("vms[%d].%s" % (i, k), "unknown option"))
+        if params.get("snapshot"):
+            errors.append(("vms[%d].snapshot" % i, "snapshots are taken one VM per call (name, snapshot)"))
+        name = params.get("name")
+        if isinstance(name, str) and name in seen:
+            errors.append(("vms[%d].name" % i, "duplicate VM %r (also vms[%d])" % (name, seen[name])))
+        elif isinstance(name, str):
+            seen[name] = i
+        try:
+            specs.append(model.validate(params))
+        except model.SpecError as e:
+            errors.extend(("vms[%d].%s" % (i, path), reason) for path, reason in e.errors)
+    if errors:
+        raise model.SpecError(errors)
+    return specs
+
+
+def run_many(vms, run_command, check_mode=False, want_diff=False, adapter_factory=None):
+    """The list form: every VM checked first (input and host limits), then converged in order on one
+    connection per URI. A VM is started and the next one defined while it boots (libvirt's start
+    returns once QEMU runs, not when the guest is up).
+
+    -> {changed, actions ("name: action"), vms: [the single form's result + name], diff: [per VM]}."""
+    specs = validate_many(vms)
+    conns, hosts = {}, {}
+    errors = []
+    for i, spec in enumerate(specs):
+        if spec["state"] in ("rendered", "absent"):
+            continue
+        if spec["uri"] not in conns:
+            conns[spec["uri"]] = _connect(adapter_factory, spec["uri"], run_command)
+            hosts[spec["uri"]] = conns[spec["uri"]].host_facts()
+        try:
+            model.check_host(spec, hosts[spec["uri"]])
+        except model.SpecError as e:
+            errors.extend(("vms[%d].%s" % (i, path), reason) for path, reason in e.errors)
+    if errors:
+        raise model.SpecError(errors)
+    out = {"changed": False, "actions": [], "vms": []}
+    diffs, backends = [], {}
+    for spec in specs:
+        if spec["state"] == "rendered":
+            res = _rendered(spec, run_command)
+        else:
+            if spec["uri"] not in conns:
+                conns[spec["uri"]] = _connect(adapter_factory, spec["uri"], run_command)
+            res = _converge(conns[spec["uri"]], spec, hosts.get(spec["uri"]), run_command, check_mode, want_diff,
+                            backends)
+        res["name"] = spec["name"]
+        out["vms"].append(res)
+        out["changed"] = out["changed"] or res["changed"]
+        out["actions"].extend("%s: %s" % (spec["name"], a) for a in res["actions"])
+        diff = res.pop("diff", None)
+        if diff is not None and res["changed"]:
+            diffs.append(diff)
+    if want_diff:
+        out["diff"] = diffs  # Ansible shows a list of diffs one after the other
+    return out

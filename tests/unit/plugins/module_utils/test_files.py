@@ -113,3 +113,35 @@ def test_the_diff_names_paths_and_changes_never_content(tmp_path):
     d = files.diff(changes, check_mode=True)
     assert "SECRET" not in d["before"] + d["after"]
     assert d["after"] == "%s: create\n" % f
+
+
+def line_entry(path, line, regexp=None):
+    return dict(entry(path, "line"), line=line, regexp=regexp)
+
+
+def test_a_line_replaces_the_last_match_keeps_the_rest_then_is_a_no_op(tmp_path):
+    f = tmp_path / "libvirtd"
+    f.write_text("# Defaults\nLIBVIRTD_ARGS=\"--timeout 60\"\nstart=yes\nLIBVIRTD_ARGS=\"--timeout 120\"\n")
+    want = [line_entry(f, 'LIBVIRTD_ARGS=""', r"^#?\s*LIBVIRTD_ARGS=")]
+    assert converge(want) == {str(f): ["content"]}
+    assert f.read_text() == "# Defaults\nLIBVIRTD_ARGS=\"--timeout 60\"\nstart=yes\nLIBVIRTD_ARGS=\"\"\n"
+    assert files.plan(want) == []
+
+
+def test_a_line_is_appended_without_a_match_and_the_file_created_when_missing(tmp_path):
+    f = tmp_path / "new"
+    assert converge([line_entry(f, "A=1", "^A=")]) == {str(f): ["create"]}
+    assert f.read_text() == "A=1\n"
+    f.write_text("B=2")
+    assert converge([line_entry(f, "A=1")]) == {str(f): ["content"]}
+    assert f.read_text() == "B=2\nA=1\n"
+    assert files.plan([line_entry(f, "A=1")]) == []
+
+
+@pytest.mark.parametrize("bad, field", [({"line": None}, "files[0].line"), ({"line": "a\nb"}, "files[0].line"),
+                                        ({"regexp": "(["}, "files[0].regexp")])
+def test_a_bad_line_entry_is_refused_with_its_field(tmp_path, bad, field):
+    with pytest.raises(ValueError) as exc:
+        files.plan([dict(line_entry(tmp_path / "x", "A=1"), **bad)])
+    assert str(exc.value).startswith(field)
+    assert not (tmp_path / "x").exists()

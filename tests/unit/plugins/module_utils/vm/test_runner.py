@@ -72,3 +72,115 @@ def test_auto_backend_probes_sfq_only_when_a_nic_is_limited():
     backend, note = runner.choose_rate_backend(spec, run)
     assert backend == "tc" and "sfq missing" in note and "sfq" in probes[0][-1]
     assert runner.choose_rate_backend(spec, lambda argv: (0, "", ""))[0] == "libvirt"
+
+
+class FakeFleet(object):
+    """A fake libvirt with existing domains (name -> inactive XML) that records every write."""
+    domains = {}
+    opened = []
+
+    def __init__(self, uri, run):
+        self.calls = []
+        FakeFleet.last = self
+        FakeFleet.opened.append(uri)
+
+    def host_facts(self):
+        return {"memory_mib": 1024, "cpus": 2}
+
+    def lookup(self, name):
+        return name if name in FakeFleet.domains else None
+
+    def inactive_xml(self, dom):
+        return FakeFleet.domains[dom]
+
+    def is_active(self, dom):
+        return True
+
+    def autostart(self, dom):
+        return False
+
+    def volume_refs(self, xml):
+        return []
+
+    def link_exists(self, dev):
+        return False
+
+    def volume(self, pool, name):
+        return None
+
+    def snapshots(self, dom):
+        return []
+
+    def define(self, xml):
+        self.calls.append("define")
+        return "new"
+
+    def __getattr__(self, name):
+        def call(*a):
+            self.calls.append(name)
+            return "dom"
+        return call
+
+
+def _vm(name, **kw):
+    return dict({"name": name, "memory": 64, "nics": [{"bridge": "br3"}], "boot": {"kernel": "/k"},
+                 "rate_limit_backend": "tc"}, **kw)
+
+
+def test_list_form_converges_every_vm_on_one_connection_in_order():
+    FakeFleet.domains, FakeFleet.opened = {}, []
+    res = runner.run_many([_vm("a1"), _vm("a2")], None, want_diff=True, adapter_factory=FakeFleet)
+    assert FakeFleet.opened == ["qemu:///system"]
+    # each VM defined and started before the next is defined: it boots while the next is defined
+    assert FakeFleet.last.calls == ["define", "start", "define", "start"]
+    assert res["changed"] is True and res["actions"] == ["a1: define", "a1: start", "a2: define", "a2: start"]
+    assert [v["name"] for v in res["vms"]] == ["a1", "a2"] and res["vms"][1]["actions"] == ["define", "start"]
+    assert [d["after_header"] for d in res["diff"]] == ["a1 (desired)", "a2 (desired)"]
+
+
+def test_list_form_unchanged_vm_is_a_no_op_and_has_no_diff():
+    FakeFleet.domains, FakeFleet.opened = {}, []
+    xml = runner.run_many([_vm("a1")], None, check_mode=True, adapter_factory=FakeFleet)["vms"][0]["xml"]
+    FakeFleet.domains = {"a1": xml}
+    res = runner.run_many([_vm("a1", state="present"), _vm("a2", state="present")], None, want_diff=True,
+                          adapter_factory=FakeFleet)
+    assert res["vms"][0]["changed"] is False and res["vms"][1]["actions"] == ["define"]
+    assert FakeFleet.last.calls == ["define"] and len(res["diff"]) == 1
+
+
+def test_list_form_check_mode_writes_nothing():
+    FakeFleet.domains = {}
+    res = runner.run_many([_vm("a1"), _vm("a2")], None, check_mode=True, adapter_factory=FakeFleet)
+    assert res["changed"] is True and FakeFleet.last.calls == []
+
+
+def test_list_form_names_the_field_path_of_every_bad_vm_before_any_call():
+    FakeFleet.opened = []
+    with pytest.raises(model.SpecError) as exc:
+        runner.run_many([_vm("a1", nics=[{"bridge": "br3", "mac": "zz"}]), _vm("a1", colour="red"), "x"], None,
+                        adapter_factory=FakeFleet)
+    paths = [p for p, _r in exc.value.errors]
+    assert paths == ["vms[0].nics[0].mac", "vms[1].colour", "vms[1].name", "vms[2]"]
+    assert "duplicate VM 'a1' (also vms[0])" in str(exc.value)
+    assert FakeFleet.opened == []
+
+
+def test_list_form_checks_every_host_limit_before_any_change():
+    FakeFleet.domains = {}
+    with pytest.raises(model.SpecError) as exc:
+        runner.run_many([_vm("a1"), _vm("a2", memory=4096)], None, adapter_factory=FakeFleet)
+    assert exc.value.errors == [("vms[1].memory", "4096 MiB is more than the host has (1024 MiB)")]
+    assert FakeFleet.last.calls == []
+
+
+def test_list_form_refuses_snapshots():
+    with pytest.raises(model.SpecError) as exc:
+        runner.run_many([_vm("a1", snapshot={"name": "s1"})], None, adapter_factory=FakeFleet)
+    assert exc.value.errors[0][0] == "vms[0].snapshot"
+
+
+def test_list_form_renders_without_a_connection():
+    def boom(*a):
+        raise AssertionError("rendered must not connect")
+    res = runner.run_many([_vm("a1", state="rendered")], None, adapter_factory=boom)
+    assert res["changed"] is False and "<name>a1</name>" in res["vms"][0]["xml"]
