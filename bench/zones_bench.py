@@ -14,6 +14,11 @@ interleaved (floor, module, raw in every repetition):
 Forms: `policies` (N policies of one source each), `list` (one policy, N sources), `compact`
 (N policies as lines of `policies_compact`, which Ansible passes as one string), `list-compact`
 (one policy, N sources, as one line of `policies_compact`).
+CPU seconds (always measured, the table a loaded machine can still compare): the controller's
+(ansible-playbook and its workers and ssh, from the bench's child rusage) plus the box's (the
+module's interpreter and everything it waited for, nft included: the play runs its modules through
+a wrapper interpreter on the box that logs its children's rusage); raw `nft -f` likewise. Wall
+time on a machine whose load others drive moves with them; CPU time much less.
 Not a test: it prints a table. Usage (root; uses the lab):
   python -m bench.zones_bench [--appliance lab-a12] [--sizes 10000,100000] [--forms policies,list,compact,list-compact]
                               [--reps 3] [--iperf] [--iptables] [--profile] [--keep]
@@ -22,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shlex
 import subprocess
 import sys
@@ -54,22 +60,46 @@ def ssh(cmd, timeout=600, data=None):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=True, input=data).stdout
 
 
+# The box's interpreter for the bench's plays: runs python3 and appends the CPU seconds of it and
+# everything it waited for (nft, ip) to CPU_LOG, read and cleared after each play.
+CPU_PYTHON = "/usr/local/sbin/azb-bench-python"
+CPU_LOG = "/run/azb-bench-cpu"
+CPU_WRAPPER = """#!/usr/bin/python3
+import resource, subprocess, sys
+rc = subprocess.call(["/usr/bin/python3"] + sys.argv[1:])
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open("%s", "a") as fh:
+    fh.write("%%.6f\\n" %% (u.ru_utime + u.ru_stime))
+sys.exit(rc)
+""" % CPU_LOG
+LAST_CPU = {}   # the last play's CPU seconds: controller, box
+
+
+def _children_cpu():
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
 def playbook(tasks, extra=None, env=None, verbose=()):
-    """Run one play on the bench appliance; -> (wall seconds, output)."""
+    """Run one play on the bench appliance; -> (wall seconds, output). Its CPU seconds (controller,
+    box) are left in LAST_CPU."""
     play = [{"name": "bench", "hosts": APPLIANCE, "gather_facts": False, "become": True,
-             "vars_files": [extra] if extra else [], "tasks": tasks}]
+             "vars_files": [extra] if extra else [], "tasks": tasks,
+             "vars": {"ansible_python_interpreter": CPU_PYTHON}}]
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as fh:
         json.dump(play, fh)
         path = fh.name
     try:
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", INVENTORY, path] + list(verbose),
                              cwd=REPO, env=env or ENV, capture_output=True, text=True, check=False)
-        secs = time.perf_counter() - t0
+        secs, controller = time.perf_counter() - t0, _children_cpu() - c0
     finally:
         os.unlink(path)
     if res.returncode != 0:
         raise RuntimeError(res.stdout[-3000:] + res.stderr[-2000:])
+    box = ssh("cat %s 2>/dev/null; rm -f %s" % (CPU_LOG, CPU_LOG))
+    LAST_CPU.update(controller=controller, box=sum(float(x) for x in box.split()))
     return secs, res.stdout + res.stderr
 
 
@@ -155,18 +185,32 @@ def drop_tables():
     ssh("nft delete table inet azblink; nft delete table bridge azblink_l2; rm -f /var/lib/azblink/firewall.*; true")
 
 
-RAW = ("python3 -c \"import subprocess,sys,time;t=time.perf_counter();"
-       "subprocess.run(['nft','-f',sys.argv[1]],check=True);print(time.perf_counter()-t)\" %s")
+RAW = ("python3 -c \"import resource,subprocess,sys,time;t=time.perf_counter();"
+       "subprocess.run(['nft','-f',sys.argv[1]],check=True);u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+       "print(time.perf_counter()-t,u.ru_utime+u.ru_stime)\" %s")
 
 
-def raw(path):
-    return float(ssh(RAW % path))
+def raw(path, cpu=None):
+    """Wall seconds of `nft -f PATH` on the box; its CPU seconds are added to ``cpu``'s list."""
+    wall, used = ssh(RAW % path).split()
+    if cpu is not None:
+        cpu.append(float(used))
+    return float(wall)
 
 
-def module_run(files, key, expect=None):
+def module_run(files, key, expect=None, cpu=None):
+    """Wall seconds of one azb_zone play; its CPU seconds (controller + box) are added to ``cpu``."""
     secs, out = playbook(zone_task(files[key][1]), files[key][0])
     if expect and expect not in out:
         raise RuntimeError("expected %r in the module's actions:\n%s" % (expect, out[-2000:]))
+    if cpu is not None:
+        cpu.append(LAST_CPU["controller"] + LAST_CPU["box"])
+    return secs
+
+
+def floor(cpu, extra=None):
+    secs = playbook(FLOOR, extra)[0]
+    cpu.append(LAST_CPU["controller"] + LAST_CPU["box"])
     return secs
 
 
@@ -182,19 +226,22 @@ def bench_one(n, form, reps):
         for _rep in range(reps):
             # the floor before every module run: its best of many is the estimate the module runs
             # are set against; the same play loading this form's vars file shows Ansible's share of it
-            rep = {"floor": [playbook(FLOOR)[0]], "floor_vars": playbook(FLOOR, files["full"][0])[0]}
+            cpu = dict((k, []) for k in ("floor", "floor_vars", "apply", "noop", "change",
+                                         "raw_apply", "raw_reload", "raw_change"))
+            rep = {"floor": [floor(cpu["floor"])], "floor_vars": floor(cpu["floor_vars"], files["full"][0])}
             drop_tables()
-            rep["apply"] = module_run(files, "full", "replace tables")
-            rep["floor"].append(playbook(FLOOR)[0])
-            rep["noop"] = module_run(files, "full")
-            rep["floor"].append(playbook(FLOOR)[0])
-            rep["change"] = module_run(files, "alt", "update set elements")
-            rep["floor"].append(playbook(FLOOR)[0])
+            rep["apply"] = module_run(files, "full", "replace tables", cpu["apply"])
+            rep["floor"].append(floor(cpu["floor"]))
+            rep["noop"] = module_run(files, "full", cpu=cpu["noop"])
+            rep["floor"].append(floor(cpu["floor"]))
+            rep["change"] = module_run(files, "alt", "update set elements", cpu["change"])
+            rep["floor"].append(floor(cpu["floor"]))
             module_run(files, "full", "update set elements")
             drop_tables()
-            rep["raw_apply"] = raw("/tmp/bench-full.nft")
-            rep["raw_reload"] = raw("/tmp/bench-full.nft")
-            rep["raw_change"] = raw("/tmp/bench-alt.nft")
+            rep["raw_apply"] = raw("/tmp/bench-full.nft", cpu["raw_apply"])
+            rep["raw_reload"] = raw("/tmp/bench-full.nft", cpu["raw_reload"])
+            rep["raw_change"] = raw("/tmp/bench-alt.nft", cpu["raw_change"])
+            rep.update(("cpu_" + k, v) for k, v in cpu.items())
             print("rep %d %s: %s" % (n, form, json.dumps(rep)), flush=True)
             for k, v in rep.items():
                 runs.setdefault(k, []).extend(v if isinstance(v, list) else [v])
@@ -204,6 +251,7 @@ def bench_one(n, form, reps):
     best = dict((k, min(v)) for k, v in runs.items())
     for k in ("apply", "noop", "change"):
         best[k] -= best["floor"]
+        best["cpu_" + k] -= best["cpu_floor"]
     return best
 
 
@@ -315,6 +363,7 @@ def main():
                                     ("b4", "br4", "10.4.0.50/24", "10.4.0.1")):
             lab("client", "add", APPLIANCE, label, "--bridge", br, "--address", addr, "--gateway", gw)
     ssh("sysctl -qw net.ipv4.ip_forward=1")
+    ssh("cat > %s && chmod 755 %s" % (CPU_PYTHON, CPU_PYTHON), data=CPU_WRAPPER)
     if args.iptables:
         ssh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables >/dev/null 2>&1; true")
     small = zone_vars(2)
@@ -352,6 +401,17 @@ def main():
               % (n, form, r["floor"], r["floor_vars"], r["apply"], r["raw_apply"], r["apply"] / r["raw_apply"],
                  r["noop"], r["raw_reload"], r["noop"] / r["raw_reload"],
                  r["change"], r["raw_change"], r["change"] / r["raw_change"]))
+    print("\nCPU seconds (controller + box): module rows are the least of a module play minus the least of"
+          " a floor play; raw rows are nft's own")
+    print("| entries | form | floor s | floor + vars file s | apply s | raw apply s | x | no-op s | raw reload s | x |"
+          " one-entry change s | raw reload (changed file) s | x |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (n, form), r in results.items():
+        c = dict((k[4:], v) for k, v in r.items() if k.startswith("cpu_"))
+        print("| %d | %s | %.2f | %.2f | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx | %.2f | %.2f | %.1fx |"
+              % (n, form, c["floor"], c["floor_vars"], c["apply"], c["raw_apply"], c["apply"] / c["raw_apply"],
+                 c["noop"], c["raw_reload"], c["noop"] / c["raw_reload"],
+                 c["change"], c["raw_change"], c["change"] / c["raw_change"]))
     if tput:
         n = max(sizes)
         print("\n| iperf3 br3 -> br4 | Gbit/s | of empty |")

@@ -25,8 +25,9 @@ ROLLBACK_UNIT = "azb-firewall-rollback"
 # The listing nft printed for the last applied ruleset, keyed by the ruleset's hash: a converge that
 # renders the same text and finds exactly that listing live is a no-op without a scratch load.
 STATE = "/var/lib/azblink/firewall.state.json"
-# The text of the ruleset last applied (PERSISTED lags behind it while a change awaits confirmation):
-# with an unchanged nftables generation, a new text is diffed against it without reading the box.
+# The text of the ruleset last applied while a change awaits confirmation (PERSISTED lags behind it
+# then; otherwise PERSISTED is that text and this file is absent): with an unchanged nftables
+# generation, a new text is diffed against it without reading the box.
 APPLIED = "/var/lib/azblink/firewall.applied.nft"
 TABLES = (("inet", TABLE), ("bridge", L2_TABLE))
 
@@ -134,14 +135,22 @@ class NftAdapter(object):
         return nft_gen.generation()
 
     def read_applied(self):
-        try:
-            with open(APPLIED) as fh:
-                return fh.read()
-        except (IOError, OSError):
-            return None
+        """The text last applied (the caller checks it against the state's hash), or None."""
+        for path in (APPLIED, PERSISTED):
+            try:
+                with open(path) as fh:
+                    return fh.read()
+            except (IOError, OSError):
+                continue
+        return None
 
-    def save_applied(self, text):
-        _write(APPLIED, text)
+    def save_applied(self, text, in_boot_file=False):
+        """``in_boot_file``: the boot file holds ``text`` already; a second copy of a megabyte
+        (written and synced) is spared, and read_applied reads the boot file."""
+        if not in_boot_file:
+            _write(APPLIED, text)
+        elif os.path.exists(APPLIED):
+            os.unlink(APPLIED)
 
 
 def _write(path, text):

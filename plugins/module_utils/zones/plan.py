@@ -178,11 +178,14 @@ def execute(p, nft, net, confirm_timeout=0):
         after = nft.generation()
         # one transaction, ours alone: the generation after it stands for this text
         p.generation = after if before and after and after[:2] == before[:2] and after[2] == before[2] + 1 else None
-        nft.save_applied(p.ruleset_text)
     if confirm_timeout and p.nft_change:
         nft.stage_pending(p.ruleset_text)
     elif p.persist:
         nft.persist(p.ruleset_text)
+    if p.nft_change:
+        # the next run diffs against the text that runs: the boot file holds it now, unless a
+        # confirmation is pending (the boot file keeps the last confirmed one until then)
+        nft.save_applied(p.ruleset_text, in_boot_file=not confirm_timeout)
     save_state(p, nft)
 
 

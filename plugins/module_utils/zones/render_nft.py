@@ -121,13 +121,15 @@ def acl_elements(policies, action, plain_only=True, within=None, comments=False)
                 nets = [(v, n) for v, n in zone_nets[version] if n <= dlen and dval >> (bits - n) == v >> (bits - n)]
                 if not nets:
                     continue
-            if version not in parts:
-                parts[version] = _proto_port_elems(p.proto, p.ports, version)
-            tail = " . %s . " % d
+            tail = None
             out, named = raw[version], names[version]
             for s in p.src:
                 if s.version != version or (nets is not None and not _within(s.value, s.prefixlen, nets, bits)):
                     continue
+                if tail is None:   # from the first source that gives an element (most give none in a bridge)
+                    tail = " . %s . " % d
+                    if version not in parts:
+                        parts[version] = _proto_port_elems(p.proto, p.ports, version)
                 head = str(s) + tail
                 for proto, port, pspan, span in parts[version]:
                     key = (s.value, s.prefixlen, dval, dlen, pspan, span)

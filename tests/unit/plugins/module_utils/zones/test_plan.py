@@ -20,6 +20,7 @@ class FakeNft(object):
         self.tables = ""
         self.state = None
         self.applied = None
+        self.applied_in_boot_file = False
         self.calls = []
 
     def generation(self):
@@ -46,10 +47,10 @@ class FakeNft(object):
         self.state = {"sha256": sha256, "listing": listing, "generation": generation}
 
     def read_applied(self):
-        return self.applied
+        return PERSISTED[0] if self.applied_in_boot_file else self.applied
 
-    def save_applied(self, text):
-        self.applied = text
+    def save_applied(self, text, in_boot_file=False):
+        self.applied, self.applied_in_boot_file = (None, True) if in_boot_file else (text, False)
 
     def persist(self, text):
         self.calls.append("persist")
@@ -105,7 +106,7 @@ def test_from_nothing_loads_the_file_whole_without_a_scratch_load():
     p = converge(site(), nft)
     assert p.nft_change and p.element_txn is None and "canonical" not in nft.calls
     assert nft.calls.count("live") == 1 and ("apply", p.ruleset_text) in nft.calls
-    assert nft.state["generation"] == ["boot", 4026531840, 42] and nft.applied == p.ruleset_text
+    assert nft.state["generation"] == ["boot", 4026531840, 42] and nft.read_applied() == p.ruleset_text
 
 
 def test_unchanged_generation_and_text_is_a_no_op_without_reading_the_box():
@@ -124,7 +125,7 @@ def test_unchanged_generation_new_entry_is_an_element_update_of_the_two_texts():
     assert p.fast and "live" not in nft.calls
     assert p.element_txn == nft_state.element_changes(first.ruleset_text, p.ruleset_text)
     assert p.element_txn.startswith("add element inet azblink acl4_allow {") and "8443" in p.element_txn
-    assert nft.state["generation"][2] == 43 and nft.applied == p.ruleset_text
+    assert nft.state["generation"][2] == 43 and nft.read_applied() == p.ruleset_text
 
 
 def test_a_moved_generation_compares_listings():
@@ -151,9 +152,22 @@ def test_drift_under_a_moved_generation_is_repaired():
 def test_a_stale_applied_copy_is_not_trusted():
     nft = FakeNft()
     converge(site(), nft)
-    nft.applied = "something else"
+    PERSISTED[0] = "something else"     # the boot file (the applied copy without a pending change) edited
     p = converge(site(extra_port=8443), nft)
     assert not p.fast and "live" in nft.calls
+
+
+def test_the_boot_file_is_the_applied_copy_unless_a_confirmation_is_pending():
+    nft = FakeNft()
+    first = converge(site(), nft)
+    assert nft.applied is None and nft.read_applied() == PERSISTED[0] == first.ruleset_text
+    s = site(extra_port=8443)
+    p = zplan.plan(s, nft, FakeNet(s))
+    zplan.execute(p, nft, FakeNet(s), confirm_timeout=60)
+    # the boot file keeps the confirmed text; the next run diffs against the one applied
+    assert PERSISTED[0] == first.ruleset_text and nft.read_applied() == p.ruleset_text
+    nft.calls = []
+    assert converge(site(extra_port=8443), nft).fast and "live" not in nft.calls
 
 
 def test_diff_mode_reads_listings():
