@@ -13,10 +13,7 @@ Who: the controller user comes from ``AZB_CONTROLLER_USER`` in the task's enviro
 it); the record always carries the login the controller used on the box and the controller's address
 (SSH_CLIENT). What: the module, its actions (the plan's action lines, never values of secret
 options), the hash of the configuration it was given (secret options left out) and the live ruleset's
-hash after the change (stateless listing: counters do not move it). A module that knows exactly which
-ruleset it leaves running says so instead (``AuditedModule.audit_ruleset``): azb_zone gives the hash
-of the zones ruleset it applied, because listing 10,000 set elements again after each change cost
-as much as applying them.
+hash after the change (stateless listing: counters do not move it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -82,16 +79,10 @@ def build(module_name, actions, extra=None, environ=None):
     return rec
 
 
-def record(module_name, actions, extra=None, ruleset=None):
-    """Write one audit record; never fails the module (the change is already applied).
-
-    ``ruleset``: the record's ruleset fields when the module knows them (``ruleset_sha256`` and what
-    it is the hash of); else ``ruleset_sha256`` is the live listing's hash."""
+def record(module_name, actions, extra=None):
+    """Write one audit record; never fails the module (the change is already applied)."""
     rec = build(module_name, actions, extra)
-    if ruleset and ruleset.get("ruleset_sha256"):
-        rec.update(ruleset)
-    else:
-        rec["ruleset_sha256"] = live_ruleset_sha256()
+    rec["ruleset_sha256"] = live_ruleset_sha256()
     try:
         syslog.openlog(IDENT, 0, syslog.LOG_USER)
         syslog.syslog(syslog.LOG_NOTICE, json.dumps(rec, sort_keys=True))
@@ -105,10 +96,6 @@ class AuditedModule(AnsibleModule):
     """The AnsibleModule of every azb module: a result that says ``changed`` outside check mode
     leaves an audit record before the module returns."""
 
-    # Set by a module that knows which ruleset it leaves running (the record's ruleset fields), so
-    # the record needs no listing of the whole ruleset; None: the live listing is hashed.
-    audit_ruleset = None
-
     def exit_json(self, **kwargs):
         if kwargs.get("changed") and not self.check_mode:
             name = (self._name or "azb").rsplit(".", 1)[-1]
@@ -117,5 +104,5 @@ class AuditedModule(AnsibleModule):
             extra = {"config_sha256": config_sha256(self.params, self.argument_spec)}
             if "state" in self.params:
                 extra["state"] = self.params["state"]
-            record(name, actions_of(kwargs), extra, self.audit_ruleset)
+            record(name, actions_of(kwargs), extra)
         super(AuditedModule, self).exit_json(**kwargs)

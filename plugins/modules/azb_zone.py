@@ -375,18 +375,7 @@ def main():
         if module.check_mode and p.nft_change:
             _reachability(module, site, nft, p.ruleset_text, result)
     result["invocation"] = {"module_args": echoed_args(module.params)}
-    module.audit_ruleset = audited_ruleset(p)
     module.exit_json(**result)
-
-
-def audited_ruleset(p):
-    """The audit record's ruleset fields: after plan (and execute) our tables run exactly the text
-    rendered, so its hash stands for them (the same as the result's rendered.ruleset_sha256) and
-    the whole ruleset need not be listed again (as long to list as to load at 10,000 entries)."""
-    return {"ruleset_sha256": p.sha256,
-            "ruleset_hash_of": "the azb_zone ruleset applied (tables inet %s, bridge %s)"
-                               % (render_nft.TABLE, render_nft.L2_TABLE),
-            "nft_generation": p.generation[2] if p.generation else None}
 
 
 # Bulk input beyond this many entries (policies, or their from/to entries) is echoed in the

@@ -18,7 +18,6 @@ def test_missing_sources_are_null_not_guessed():
 # -- every module is built on AuditedModule: an applied change always leaves a record ----------
 
 import glob  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 
@@ -36,7 +35,7 @@ def test_every_module_of_the_collection_is_an_audited_module():
         assert "AuditedModule(" in text and not re.search(r"\bAnsibleModule\(", text), path
 
 
-def _exit(check_mode, ruleset=None, **result):
+def _exit(check_mode, **result):
     """An AuditedModule as azb_wan_policy, given a secret option, exits with RESULT."""
     args = dict(name="x", secret="s3cret", _ansible_check_mode=check_mode,
                 _ansible_module_name="azblink.nfv.azb_wan_policy")
@@ -44,7 +43,6 @@ def _exit(check_mode, ruleset=None, **result):
         module = audit.AuditedModule(argument_spec={"name": {"type": "str"},
                                                     "secret": {"type": "str", "no_log": True}},
                                      supports_check_mode=True)
-        module.audit_ruleset = ruleset
         with pytest.raises(SystemExit):
             module.exit_json(**result)
 
@@ -52,8 +50,7 @@ def _exit(check_mode, ruleset=None, **result):
 @pytest.mark.parametrize("check_mode,changed,records", [(False, True, 1), (True, True, 0), (False, False, 0)])
 def test_exit_records_an_applied_change_only(monkeypatch, capsys, check_mode, changed, records):
     written = []
-    monkeypatch.setattr(audit, "record", lambda name, actions, extra=None, ruleset=None:
-                        written.append((name, actions, extra)))
+    monkeypatch.setattr(audit, "record", lambda name, actions, extra=None: written.append((name, actions, extra)))
     _exit(check_mode, changed=changed, actions=["switch wan1 weight 2"])
     capsys.readouterr()
     assert len(written) == records
@@ -69,32 +66,3 @@ def test_what_changed_falls_back_to_the_diff_headers():
     assert audit.actions_of({"actions": ["a"]}) == ["a"]
     assert audit.actions_of({"diff": [{"before_header": "/etc/x", "after_header": "/etc/x"}]}) == ["changed /etc/x"]
     assert audit.actions_of({}) == ["changed (the module lists no actions)"]
-
-
-def _records(monkeypatch, listing):
-    """Records written to syslog, with the live listing's hash faked; -> (records, listings made)."""
-    written, listed = [], []
-    # (AnsibleModule logs its invocation through the same syslog module: only the JSON records count)
-    monkeypatch.setattr(audit.syslog, "syslog",
-                        lambda _prio, msg: msg.startswith("{") and written.append(json.loads(msg)))
-    monkeypatch.setattr(audit, "live_ruleset_sha256", lambda: listed.append(1) or listing)
-    return written, listed
-
-
-def test_a_record_hashes_the_live_listing_unless_the_module_knows_its_ruleset(monkeypatch, capsys):
-    written, listed = _records(monkeypatch, "l" * 64)
-    _exit(False, changed=True, actions=["a"])
-    assert written[-1]["ruleset_sha256"] == "l" * 64 and listed == [1]
-    # azb_zone knows the ruleset it leaves running: no listing, its fields in the record
-    known = {"ruleset_sha256": "z" * 64, "ruleset_hash_of": "the azb_zone ruleset applied", "nft_generation": 7}
-    _exit(False, ruleset=known, changed=True, actions=["a"])
-    capsys.readouterr()
-    assert listed == [1]
-    assert dict((k, written[-1][k]) for k in known) == known and written[-1]["actions"] == ["a"]
-
-
-def test_a_known_ruleset_without_a_hash_falls_back_to_the_listing(monkeypatch, capsys):
-    written, listed = _records(monkeypatch, "l" * 64)
-    _exit(False, ruleset={"ruleset_sha256": None}, changed=True, actions=["a"])
-    capsys.readouterr()
-    assert written[-1]["ruleset_sha256"] == "l" * 64 and listed == [1]
