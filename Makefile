@@ -110,7 +110,7 @@ unit: venv collection
 
 ## molecule    the Molecule scenarios on the lab, side by side (SCENARIOS="default ...", MOLECULE_JOBS=N)
 # Longest first, so the short ones fill in around them; each scenario has its own appliances.
-SCENARIOS ?= site observability chain services workloads routing multisite wan ha qos zones integrator default
+SCENARIOS ?= fleet site observability chain services workloads routing multisite wan ha qos zones integrator default
 MOLECULE_JOBS ?= 3
 # Run alone: the wan scenario's failover and no-flap checks time a health service that two other
 # scenarios on the same two cores starve of CPU (false WAN-down, flushed flows).

@@ -102,12 +102,23 @@ def test_site_yml_converges_the_site_role():
             if "ansible.builtin.import_role" in t] == ["azblink.nfv.site"]
 
 
+def _converge_play(playbook):
+    """The play of a fleet playbook that converges the boxes (the one that reports, azb_fleet_report)."""
+    return next(p for p in _yaml("playbooks", playbook) if (p.get("vars") or {}).get("azb_fleet_report"))
+
+
 @pytest.mark.parametrize("playbook", ["rollout.yml", "drift.yml"])
-def test_fleet_playbooks_use_the_shared_role_list(playbook):
-    play = _yaml("playbooks", playbook)[0]
-    assert play["vars_files"] == ["vars/fleet_roles.yml"]
-    loops = [t.get("loop") for t in _tasks(play["tasks"]) if "ansible.builtin.include_role" in t]
-    assert "{{ azb_fleet_roles }}" in loops
+def test_fleet_playbooks_converge_the_site_role_unless_narrowed(playbook):
+    """The whole site goes through the site role, which runs each role once (a loop of include_role
+    ran the hypervisor role twice: again as the workloads role's dependency); a fleet that narrows
+    its site (azb_site_roles) gets exactly those roles."""
+    tasks = [t for t in _tasks(_converge_play(playbook)["tasks"]) if "ansible.builtin.include_role" in t]
+    site = [t for t in tasks if t["ansible.builtin.include_role"]["name"] == "azblink.nfv.site"]
+    assert len(site) == 1 and site[0]["when"] == "azb_site_roles is not defined"
+    narrowed = [t for t in tasks if t.get("loop") == "{{ azb_site_roles | default([]) }}"]
+    assert len(narrowed) == 1
+    assert narrowed[0]["ansible.builtin.include_role"]["name"] == "azblink.nfv.{{ azb_fleet_role }}"
+    assert not [t for t in tasks if t.get("loop") == "{{ azb_fleet_roles }}"], "the roles one by one again"
 
 
 def _includes(tasks, tasks_from):

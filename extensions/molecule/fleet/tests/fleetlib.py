@@ -25,6 +25,9 @@ def env_for(report_dir):
     env["AZB_REPORT_DIR"] = report_dir
     env["ANSIBLE_CONFIG"] = os.path.join(REPO, "ansible.cfg")
     env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(REPO, "build", "collections")
+    # Plain output to search in (Molecule forces colour: its codes split the lines the tests read).
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    env["ANSIBLE_NOCOLOR"] = "1"
     return env
 
 

@@ -1,10 +1,13 @@
 """The fleet playbooks on six lab appliances in two tenants (inventories/fleet-lab).
 
-The tests run in file order on one fleet: check mode on the converged fleet, drift of a box changed
-by hand, a canary rollout stopped by a box failing its health gate (its ISP silently drops
-traffic: the gate's fetch through the WAN fails) and by an unreachable box (its management link
-down), the rollout finished under ansible-runner with its job events read, the fleet status, and
-two concurrent converges of one box. Every playbook run is bounded; every fault is undone.
+The tests run in file order on the fleet the converge step rolled out: the same rollout again under
+ansible-runner (AWX's engine) changes nothing, read from its job events (the idempotence check);
+drift of the one box changed by hand, the five others in sync (check mode changed=0), and its repair
+with -l; one canary rollout stopped in its second batch by a box failing its health gate (its ISP
+silently drops traffic: the gate's fetch through the WAN fails) and a box made unreachable (its
+management link down); rollback of that batch; the fleet status; two concurrent converges of one
+box. Four playbook runs cover the whole fleet, the others one box. Every run is bounded; every
+fault is undone.
 """
 import json
 import os
@@ -39,90 +42,6 @@ def last_converge(box):
     return ssh(box, "journalctl -t azblink-converge -n 1 -o cat --no-pager").stdout.strip()
 
 
-def test_check_mode_reports_no_change_on_the_converged_fleet(reports):
-    rc, out, secs = playbook("drift", reports)
-    rep = report(reports, "drift")
-    assert rep["check_mode"] is True
-    assert rep["summary"] == {"in_sync": BOXES}, rep["summary"]
-    assert rc == 0, out[-2000:]
-    for box in BOXES:
-        assert rep["hosts"][box]["changed_tasks"] == 0
-    print("drift of %d converged boxes: %.1f s" % (len(BOXES), secs))
-
-
-def test_drift_reports_exactly_the_box_changed_by_hand(reports):
-    hand = ("nft insert rule inet azblink forward tcp dport 3389 accept comment by-hand && "
-            "echo 'net.ipv4.conf.all.log_martians = 1' >> /etc/sysctl.d/60-azblink.conf")
-    assert ssh("lab-a27", hand).returncode == 0
-    rc, out, _secs = playbook("drift", reports)
-    rep = report(reports, "drift")
-    assert rc != 0, "drift.yml exited 0 although a box drifted"
-    assert rep["summary"] == {"drifted": ["lab-a27"], "in_sync": [b for b in BOXES if b != "lab-a27"]}
-    changes = rep["hosts"]["lab-a27"]["changes"]
-    by_action = dict((c["action"], c) for c in changes)
-    assert "by-hand" in by_action["azblink.nfv.azb_zone"]["diff"], "the ruleset diff misses the hand-made rule"
-    assert "log_martians" in by_action["ansible.builtin.template"]["diff"]
-    with open(os.path.join(reports, "drift.md")) as fh:
-        md = fh.read()
-    assert "| lab-a27 | 1 | drifted |" in md and "by-hand" in md
-    # Converged again, the box is back in line.
-    rc, out, _secs = playbook("rollout", reports, "-l", "lab-a27")
-    assert rc == 0, out[-2000:]
-    assert "by-hand" not in ssh("lab-a27", "nft list ruleset").stdout
-
-
-def test_rollout_stops_when_a_box_fails_its_health_gate(reports):
-    before = dict((b, last_converge(b)) for b in ["lab-a28", "lab-a29", "lab-a30"])
-    lab("fault", "blackhole", "lab-a27", "1", "on")
-    try:
-        rc, out, secs = playbook("rollout", reports, "-e", CHANGE)
-    finally:
-        lab("fault", "blackhole", "lab-a27", "1", "off")
-    rep = report(reports, "rollout")
-    print("rollout stopped by a failed gate: %.1f s; summary %s" % (secs, rep["summary"]))
-    assert rc != 0
-    assert rep["batches"][:2] == [["lab-a25"], ["lab-a26", "lab-a27"]]
-    assert rep["summary"] == {"changed": ["lab-a25"], "stopped": ["lab-a26"], "failed": ["lab-a27"],
-                              "never_reached": ["lab-a28", "lab-a29", "lab-a30"]}, rep["summary"]
-    assert any("no egress through the WAN" in m for m in rep["hosts"]["lab-a27"]["messages"])
-    assert rep["hosts"]["lab-a26"]["changed_tasks"] > 0, "the stopped batch peer was converged in full"
-    # The failed box's converge ran before its gate: it has the change, the later batches do not.
-    assert has_policy("lab-a25") and has_policy("lab-a26") and has_policy("lab-a27")
-    for box, record in before.items():
-        assert not has_policy(box), "%s got the change after the rollout stopped" % box
-        assert last_converge(box) == record, "%s was converged after the rollout stopped" % box
-
-
-def _wait_ssh(box, up, secs=60):
-    deadline = time.time() + secs
-    while time.time() < deadline:
-        ok = ssh(box, "true", timeout=10).returncode == 0
-        if ok == up:
-            return True
-        time.sleep(1)
-    return False
-
-
-def test_rollout_stops_at_an_unreachable_box(reports):
-    link = "azbm-a%s" % "lab-a28"[len("lab-a"):]
-    subprocess.run(["ip", "link", "set", link, "down"], check=True)
-    try:
-        assert _wait_ssh("lab-a28", up=False)
-        rc, out, secs = playbook("rollout", reports, "-e", CHANGE,
-                                 "-e", '{"azb_rollout_batches": [1, 2, 2, "100%"]}')
-    finally:
-        subprocess.run(["ip", "link", "set", link, "up"], check=True)
-    rep = report(reports, "rollout")
-    print("rollout stopped by an unreachable box: %.1f s; summary %s" % (secs, rep["summary"]))
-    assert rc != 0
-    # lab-a27 took the change in the stopped rollout (its gate ran after its converge).
-    assert rep["summary"] == {"unchanged": ["lab-a25", "lab-a26", "lab-a27"], "unreachable": ["lab-a28"],
-                              "stopped": ["lab-a29"], "never_reached": ["lab-a30"]}, rep["summary"]
-    assert rep["hosts"]["lab-a29"]["changed_tasks"] > 0
-    assert not has_policy("lab-a30")
-    assert _wait_ssh("lab-a28", up=True)
-
-
 def _runner_dir(base):
     """A private_data_dir laid out as AWX lays it out for a job: project/, inventory/, env/."""
     pdd = os.path.join(base, "runner")
@@ -138,15 +57,18 @@ def _runner_dir(base):
     shutil.copy(os.path.join(REPO, "ansible.cfg"), os.path.join(project, "ansible.cfg"))
     with open(os.path.join(project, "converge.yml"), "w") as fh:
         fh.write("---\n- name: Roll out\n  ansible.builtin.import_playbook: azblink.nfv.rollout\n")
-    with open(os.path.join(pdd, "env", "extravars"), "w") as fh:
-        with open(CHANGE[1:]) as src:
-            fh.write(src.read())
     return pdd
 
 
-def test_the_rollout_under_ansible_runner_finishes_the_change(reports):
+def test_the_converge_again_under_ansible_runner_changes_nothing(reports):
+    """Molecule's idempotence check, run the way AWX runs a job: the rollout the converge step ran
+    (ansible-playbook), again from an AWX-shaped private_data_dir under ansible-runner. Its job events
+    must show every box reached, locked, gated and unchanged, in the converge's batches."""
     import ansible_runner  # pylint: disable=import-outside-toplevel
 
+    converged = report(os.path.join(EPHEMERAL, "reports-converge"), "rollout")
+    assert sorted(b for boxes in converged["summary"].values() for b in boxes) == BOXES, converged["summary"]
+    assert set(converged["summary"]) <= {"changed", "unchanged"}, converged["summary"]
     pdd = _runner_dir(reports)
     t0 = time.time()
     r = ansible_runner.run(private_data_dir=pdd, playbook="converge.yml", quiet=True,
@@ -159,8 +81,10 @@ def test_the_rollout_under_ansible_runner_finishes_the_change(reports):
     stats = next(e for e in events if e["event"] == "playbook_on_stats")["event_data"]
     print("ansible-runner rollout: %s in %.1f s, %d job events; changed %s"
           % (r.status, secs, len(events), stats["changed"]))
+    with open(os.path.join(reports, "figures.txt"), "a") as fh:
+        fh.write("ansible-runner rollout (no-op): %s in %.1f s, %d job events\n" % (r.status, secs, len(events)))
     assert r.status == "successful" and r.rc == 0
-    assert sorted(stats["changed"]) == ["lab-a28", "lab-a30"]
+    assert stats["changed"] == {}, "the second converge changed %s" % stats["changed"]
     assert not stats["failures"] and not stats["dark"]
     assert sorted(stats["ok"]) == BOXES
     # Job events per box, as AWX would store them: each box's lock, converge and health gate.
@@ -170,14 +94,89 @@ def test_the_rollout_under_ansible_runner_finishes_the_change(reports):
         assert "Take the converge lock (waiting up to azb_fleet_lock_wait s for another run)" in names
         assert "Pass the health gate" in names
     rep = report(os.path.join(reports, "runner-reports"), "rollout")
-    assert rep["summary"] == {"changed": ["lab-a28", "lab-a30"],
-                              "unchanged": ["lab-a25", "lab-a26", "lab-a27", "lab-a29"]}, rep["summary"]
+    assert rep["summary"] == {"unchanged": BOXES}, rep["summary"]
+    assert rep["batches"] == converged["batches"]
+
+
+def test_drift_reports_exactly_the_box_changed_by_hand(reports):
+    """One drift run of the fleet: the box changed by hand is drifted, with both changes in its
+    diff; the five others are in sync with no changed task (check mode tells the truth on a
+    converged box). Then a rollout limited to that box repairs it."""
+    hand = ("nft insert rule inet azblink forward tcp dport 3389 accept comment by-hand && "
+            "echo 'net.ipv4.conf.all.log_martians = 1' >> /etc/sysctl.d/60-azblink.conf")
+    assert ssh("lab-a27", hand).returncode == 0
+    rc, out, secs = playbook("drift", reports)
+    rep = report(reports, "drift")
+    print("drift of %d boxes, one changed by hand: %.1f s" % (len(BOXES), secs))
+    assert rep["check_mode"] is True
+    assert rc != 0, "drift.yml exited 0 although a box drifted"
+    assert rep["summary"] == {"drifted": ["lab-a27"], "in_sync": [b for b in BOXES if b != "lab-a27"]}
     for box in BOXES:
-        assert has_policy(box)
-    # The same rollout from ansible-playbook now changes nothing, like the runner's hosts that were done.
-    rc, out, _secs = playbook("rollout", reports, "-e", CHANGE)
+        if box != "lab-a27":
+            assert rep["hosts"][box]["changed_tasks"] == 0, (box, rep["hosts"][box])
+    changes = rep["hosts"]["lab-a27"]["changes"]
+    by_action = dict((c["action"], c) for c in changes)
+    assert "by-hand" in by_action["azblink.nfv.azb_zone"]["diff"], "the ruleset diff misses the hand-made rule"
+    # The router role's files (azb_files) name the file that differs, not its lines.
+    assert "/etc/sysctl.d/60-azblink.conf: content" in by_action["azblink.nfv.azb_files"]["diff"]
+    with open(os.path.join(reports, "drift.md")) as fh:
+        md = fh.read()
+    assert "| lab-a27 | 1 | drifted |" in md and "by-hand" in md
+    # Converged again (that box only), the box is back in line.
+    rc, out, _secs = playbook("rollout", reports, "-l", "lab-a27")
     assert rc == 0, out[-2000:]
-    assert report(reports, "rollout")["summary"] == {"unchanged": BOXES}
+    assert report(reports, "rollout")["summary"] == {"changed": ["lab-a27"]}
+    assert "by-hand" not in ssh("lab-a27", "nft list ruleset").stdout
+    assert "log_martians" not in ssh("lab-a27", "cat /etc/sysctl.d/60-azblink.conf").stdout
+
+
+def _wait_ssh(box, up, secs=60):
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        ok = ssh(box, "true", timeout=10).returncode == 0
+        if ok == up:
+            return True
+        time.sleep(1)
+    return False
+
+
+def test_rollout_stops_at_a_failed_gate_and_an_unreachable_box(reports):
+    """The canary passes; the second batch holds lab-a27, whose ISP drops its traffic (its health
+    gate fails), and lab-a28, whose management link is down (unreachable); lab-a26 between them
+    converges and passes. The rollout stops after that batch: lab-a29 and lab-a30 are never touched."""
+    before = dict((b, last_converge(b)) for b in ["lab-a29", "lab-a30"])
+    link = "azbm-a%s" % "lab-a28"[len("lab-a"):]
+    lab("fault", "blackhole", "lab-a27", "1", "on")
+    try:
+        subprocess.run(["ip", "link", "set", link, "down"], check=True)
+        try:
+            assert _wait_ssh("lab-a28", up=False)
+            rc, out, secs = playbook("rollout", reports, "-e", CHANGE,
+                                     "-e", '{"azb_rollout_batches": [1, 3, "100%"]}')
+        finally:
+            subprocess.run(["ip", "link", "set", link, "up"], check=True)
+    finally:
+        lab("fault", "blackhole", "lab-a27", "1", "off")
+    rep = report(reports, "rollout")
+    print("rollout stopped by a failed gate and an unreachable box: %.1f s; summary %s" % (secs, rep["summary"]))
+    assert rc != 0
+    assert rep["batches"][:2] == [["lab-a25"], ["lab-a26", "lab-a27", "lab-a28"]], rep["batches"]
+    assert rep["summary"] == {"changed": ["lab-a25"], "stopped": ["lab-a26"], "failed": ["lab-a27"],
+                              "unreachable": ["lab-a28"], "never_reached": ["lab-a29", "lab-a30"]}, rep["summary"]
+    assert any("no egress through the WAN" in m for m in rep["hosts"]["lab-a27"]["messages"])
+    assert rep["hosts"]["lab-a26"]["changed_tasks"] > 0, "the stopped batch peer was converged in full"
+    with open(os.path.join(reports, "rollout.md")) as fh:
+        md = fh.read()
+    for row in ("| lab-a27 | 2 | failed |", "| lab-a28 | 2 | unreachable |", "- **never_reached**: lab-a29, lab-a30"):
+        assert row in md, md
+    # The failed box's converge ran before its gate: it has the change; the unreachable box and the
+    # later batches do not, and were not converged.
+    assert has_policy("lab-a25") and has_policy("lab-a26") and has_policy("lab-a27")
+    assert _wait_ssh("lab-a28", up=True)
+    assert not has_policy("lab-a28")
+    for box, record in before.items():
+        assert not has_policy(box), "%s got the change after the rollout stopped" % box
+        assert last_converge(box) == record, "%s was converged after the rollout stopped" % box
 
 
 def test_rollback_targets_one_batch_of_the_last_rollout(reports):
