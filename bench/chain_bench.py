@@ -40,7 +40,7 @@ PATHS = [("direct", 5310, None), ("1 hop", 5311, [["r1a"]]), ("2 hops", 5312, [[
 FAIL_PORT = 5315
 GUEST_DIR = "/var/lib/azblink/chain-bench-guest"
 # TCG forwards slowly: the VM hop's probes as in the chain scenario.
-VM_HEALTH = {"interval_ms": 250, "timeout_ms": 1500, "down": 4, "up": 2}
+VM_HEALTH = {"interval_ms": 200, "timeout_ms": 800, "down": 3, "up": 2}
 PROBER = """import socket, sys, time
 start, state, failed_late = %f, None, False
 while time.time() < start + 12:

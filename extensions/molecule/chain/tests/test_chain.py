@@ -238,8 +238,8 @@ def test_vm_destroyed_blocks_its_hop_and_it_comes_back(host):
           % (VM, took, back))
     ok, seen = _crosses_vm(host)
     assert ok and all(req and rep for req, rep in seen.values()), seen
-    # Its dead timer: 4 intervals of 250 ms + a 1.5 s timeout (vars.yml) = 2.5 s; 4 s with the destroy.
-    assert took <= 4.0, "failure handled later than 4 s: %.2f" % took
+    # Its dead timer: 3 intervals of 200 ms + an 800 ms timeout (vars.yml) = 1.4 s; 3 s with the destroy.
+    assert took <= 3.0, "failure handled later than 3 s: %.2f" % took
 
 
 # -- failures -------------------------------------------------------------------------------------
