@@ -217,6 +217,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--appliance", default="lab-a14")
     ap.add_argument("--trials", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=2, help="data-path rounds (the paths alternate in each)")
     ap.add_argument("--skip-converge", action="store_true")
     ap.add_argument("--failover-only", action="store_true", help="only the hop-failure trials")
     ap.add_argument("--down", action="store_true", help="remove the appliance afterwards")
@@ -242,7 +243,7 @@ def main():
             time.sleep(1)
         print("instances up: %s" % sorted(b.state().get("alive", [])))
         print("load average (1, 5, 15 min) at the start: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
-        rows = [] if args.failover_only else b.measure(PATHS)
+        rows = [] if args.failover_only else b.measure(PATHS, args.rounds)
         fails = {}
         for kind in ("kill", "hang"):
             times, service = [], []
@@ -264,7 +265,8 @@ def main():
         rows = []
     direct = rows[0][1] if rows else 1.0
     print()
-    print("Service chain data path (client br3 -> %s, iperf3 -t 3 best of 2 rounds, the paths alternating; TCP connect median of 20)" % SERVER)
+    print("Service chain data path (client br3 -> %s, iperf3 -t 3 best of %d rounds, the paths alternating; TCP connect median of %d)"
+          % (SERVER, args.rounds, 10 * args.rounds))
     print("%-8s %12s %10s %14s %10s" % ("path", "Mbit/s", "% direct", "connect ms", "added ms"))
     for name, mbps, lat in rows:
         print("%-8s %12.0f %9.0f%% %14.2f %+10.2f" % (name, mbps, 100.0 * mbps / direct, lat, lat - rows[0][2]))
