@@ -45,6 +45,9 @@ MAX_VNFS = 64
 TABLE_BASE = 20000          # routing table of route id r (instances) is TABLE_BASE + r
 RULE_PREF = 950             # before azb_wan_policy's rules (1000..1299)
 RESERVED_TABLES = (0, 253, 254, 255)
+# A vm VNF's bridges are VM_LINK_PREFIX + NAME + i|o: the prefix is ours alone, so a bridge of it
+# that no declared vm VNF owns is a leftover of a removed one.
+VM_LINK_PREFIX = "azbh"
 
 HEALTH_DEFAULTS = {"interval_ms": 100, "timeout_ms": 300, "down": 3, "up": 3}
 
@@ -61,11 +64,11 @@ class Vnf(object):
     @property
     def host_in(self):
         # A VM's links are bridges its NICs join: named after the VNF, so azb_vms can name them.
-        return "azbh%si" % self.name if self.kind == "vm" else "azbs%di" % self.index
+        return VM_LINK_PREFIX + "%si" % self.name if self.kind == "vm" else "azbs%di" % self.index
 
     @property
     def host_out(self):
-        return "azbh%so" % self.name if self.kind == "vm" else "azbs%do" % self.index
+        return VM_LINK_PREFIX + "%so" % self.name if self.kind == "vm" else "azbs%do" % self.index
 
     @property
     def route_in(self):

@@ -15,6 +15,7 @@ __metaclass__ = type
 import json
 import re
 
+from ansible_collections.azblink.nfv.plugins.module_utils.chain import model as m
 from ansible_collections.azblink.nfv.plugins.module_utils.chain import render
 from ansible_collections.azblink.nfv.plugins.module_utils.common import nft
 from ansible_collections.azblink.nfv.plugins.module_utils.common.plan import FilePlan
@@ -38,11 +39,13 @@ class Plan(FilePlan):
         self.daemon_reload = False
         self.routes = []
         self.enable, self.start, self.restart, self.stop = [], [], [], []
+        self.reset = []      # units of removed VNFs systemd still holds failed
+        self.links_del = []  # bridges of removed vm VNFs
 
     @property
     def changed(self):
         return bool(self.nft_change or self.rules_del or self.rules_add or self.files_write or self.files_stale
-                    or self.enable or self.start or self.restart or self.stop)
+                    or self.enable or self.start or self.restart or self.stop or self.reset or self.links_del)
 
     def actions(self):
         out = []
@@ -53,6 +56,8 @@ class Plan(FilePlan):
         out += ["write %s" % p for p in sorted(self.files_write)]
         out += ["remove %s" % p for p in self.files_stale]
         out += ["stop %s" % u for u in self.stop]
+        out += ["reset-failed %s" % u for u in self.reset]
+        out += ["ip link del %s" % n for n in self.links_del]
         out += ["enable %s" % u for u in self.enable]
         out += ["start %s" % u for u in self.start]
         out += ["restart %s" % u for u in self.restart]
@@ -85,6 +90,30 @@ def _stale_vnfs(ad, want_names):
             if n.endswith(".json") and n[:-len(".json")] not in want_names]
 
 
+def plan_leftovers(p, ad, site=None):
+    """What removed VNFs left besides their files: their units (stopped and disabled; a failed one
+    reset, so systemd holds nothing of it) and a vm VNF's two bridges (whatever a guest still has on
+    them loses its links: the chain no longer uses it). ``site`` None: every VNF goes."""
+    vnfs = site.vnfs if site else []
+    want_units = set(_vnf_units(v.name for v in vnfs))
+    stale = set(_vnf_units(_stale_vnfs(ad, set(v.name for v in vnfs))))
+    stale |= set(u for u in ad.vnf_units() if u not in want_units)
+    p.stop = sorted(u for u in stale if ad.unit_active(u) or ad.unit_enabled(u))
+    p.reset = sorted(u for u in stale if u not in p.stop and ad.unit_failed(u))
+    want_links = set(n for v in vnfs if v.kind == "vm" for n in (v.host_in, v.host_out))
+    p.links_del = sorted(n for n in ad.links() if n.startswith(m.VM_LINK_PREFIX) and n not in want_links)
+
+
+def execute_leftovers(p, ad):
+    """Units first (a vm VNF's stop takes its routes), then their failed state, then the bridges."""
+    for unit in p.stop:
+        ad.systemctl("disable", "--now", unit)
+    for unit in p.stop + p.reset:
+        ad.systemctl("reset-failed", unit)  # best effort: a unit that stopped cleanly has none
+    for name in p.links_del:
+        ad.link_del(name)
+
+
 def plan(site, ad):
     p = Plan()
     # nft: the desired table as nft prints it, against the live listing (maps' elements aside).
@@ -105,7 +134,7 @@ def plan(site, ad):
     for name in stale:
         p.drop_files(ad, ["%s/%s" % (render.VNF_DIR, path) for path in ad.listdir(render.VNF_DIR)
                           if path.startswith(name + ".")])
-    p.stop = _vnf_units(stale)
+    plan_leftovers(p, ad, site)
 
     units = [render.UNIT_CHAIN, render.UNIT_HEALTH] + _vnf_units(v.name for v in site.vnfs)
     p.enable = [u for u in units if not ad.unit_enabled(u)]
@@ -131,8 +160,7 @@ def plan(site, ad):
 def execute(p, ad):
     """Files, stale VNFs stopped, the table (one transaction), rules and routes (one batch), services."""
     p.write_files(ad)
-    for unit in p.stop:
-        ad.systemctl("disable", "--now", unit)
+    execute_leftovers(p, ad)
     for path in p.files_stale:
         ad.remove(path)
     if p.daemon_reload or p.stop:
@@ -156,8 +184,9 @@ def plan_absent(ad):
     p.nft_change = bool(p.nft_live)
     p.rules_live = ad.rules()
     p.rules_del = list(p.rules_live)
-    names = [n[:-len(".json")] for n in ad.listdir(render.VNF_DIR) if n.endswith(".json")]
-    p.stop = [u for u in [render.UNIT_HEALTH] + _vnf_units(names) if ad.unit_active(u) or ad.unit_enabled(u)]
+    plan_leftovers(p, ad)
+    if ad.unit_active(render.UNIT_HEALTH) or ad.unit_enabled(render.UNIT_HEALTH):
+        p.stop.insert(0, render.UNIT_HEALTH)
     owned = [render.NFT_FILE, render.BATCH_FILE, render.HEALTH_FILE] + [
         "%s/%s" % (render.UNIT_DIR, u) for u in (render.UNIT_CHAIN, render.UNIT_HEALTH, render.UNIT_VNF)]
     owned += ["%s/%s" % (render.VNF_DIR, n) for n in ad.listdir(render.VNF_DIR)]
@@ -166,8 +195,7 @@ def plan_absent(ad):
 
 
 def execute_absent(p, ad):
-    for unit in p.stop:
-        ad.systemctl("disable", "--now", unit)
+    execute_leftovers(p, ad)
     ad.systemctl("disable", render.UNIT_CHAIN)
     if p.nft_change:
         ad.nft_apply(render.nft_removal())

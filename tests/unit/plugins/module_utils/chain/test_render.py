@@ -70,6 +70,10 @@ class FakeBox(object):
         self.rule_list = render.rules(site) if site else []
         self.active = bool(site)
         self.calls = []
+        vnfs = site.vnfs if site else []
+        self.links_set = set(["lo", "br3"] + [n for v in vnfs if v.kind == "vm" for n in (v.host_in, v.host_out)])
+        self.units = set("azb-vnf@%s.service" % v.name for v in vnfs)
+        self.failed = set()
 
     def nft_canonical(self, text):
         return text
@@ -90,7 +94,24 @@ class FakeBox(object):
         return self.active
 
     def unit_active(self, unit):
-        return self.active
+        return self.active and unit not in self.failed
+
+    def unit_failed(self, unit):
+        return unit in self.failed
+
+    def links(self):
+        return sorted(self.links_set)
+
+    def vnf_units(self):
+        return sorted(self.units)
+
+    # -- what execute does (recorded) ------------------------------------------------------------
+    def systemctl(self, *args):
+        self.calls.append(("systemctl",) + args)
+        return 0, "", ""
+
+    def link_del(self, name):
+        self.calls.append(("ip link del", name))
 
 
 def test_plan_on_a_converged_box_changes_nothing(example):

@@ -3,7 +3,7 @@ bridges, the guest's addresses and command line, the steering through its bridge
 import pytest
 
 from ansible_collections.azblink.nfv.plugins.filter.azb_chain import azb_chain_vm_guests
-from ansible_collections.azblink.nfv.plugins.module_utils.chain import model, render
+from ansible_collections.azblink.nfv.plugins.module_utils.chain import model, plan, render
 from tests.unit import docpath
 from tests.unit.refusal import assert_refused
 
@@ -89,3 +89,59 @@ def test_the_vm_unit_holds_links_not_a_namespace(with_vm):
     health = json.loads(files["/etc/azblink/chain/health.json"])
     assert [i["name"] for i in health["instances"]][-1] == "hop1"
     assert "Before=libvirtd.service" in render.UNIT_VNF_TEXT
+
+
+# -- removing a vm VNF: its unit and bridges go with its files ------------------------------------
+
+def _without_vm(doc):
+    doc = dict(doc, vnfs=[v for v in doc["vnfs"] if v["kind"] != "vm"],
+               chains=[c for c in doc["chains"] if c["name"] != VM_CHAIN["name"]])
+    doc.pop("vms", None)
+    return doc
+
+
+def test_removing_the_vm_vnf_plans_its_unit_and_bridges_away(with_vm):
+    from tests.unit.plugins.module_utils.chain.test_render import FakeBox
+    box = FakeBox(model.build(with_vm))
+    box.links_set.add("azbs0i")  # a namespace VNF's veth, not a VM bridge: left alone
+    p = plan.plan(model.build(_without_vm(with_vm)), box)
+    assert p.stop == ["azb-vnf@hop1.service"]
+    assert p.links_del == ["azbhhop1i", "azbhhop1o"]
+    assert "/etc/azblink/chain/vnf/hop1.json" in p.files_stale
+    acts = p.actions()
+    assert "ip link del azbhhop1i" in acts and "ip link del azbhhop1o" in acts
+    plan.execute_leftovers(p, box)
+    # The unit stops first (its net-down takes the routes through the bridges), then the bridges go.
+    assert box.calls == [("systemctl", "disable", "--now", "azb-vnf@hop1.service"),
+                         ("systemctl", "reset-failed", "azb-vnf@hop1.service"),
+                         ("ip link del", "azbhhop1i"), ("ip link del", "azbhhop1o")]
+
+
+def test_a_converged_vm_hop_keeps_its_bridges(with_vm):
+    from tests.unit.plugins.module_utils.chain.test_render import FakeBox
+    site = model.build(with_vm)
+    p = plan.plan(site, FakeBox(site))
+    assert not p.changed and not p.links_del, p.actions()
+
+
+def test_bridges_and_a_failed_unit_left_without_their_file_are_still_removed(example):
+    """An earlier run (or a version that kept them) left the bridges and a failed unit but no file:
+    the box's interfaces and systemd's units are the truth, not the VNF directory."""
+    from tests.unit.plugins.module_utils.chain.test_render import FakeBox
+    site = model.build(example)
+    box = FakeBox(site)
+    box.links_set |= {"azbhold1i", "azbhold1o"}
+    box.units.add("azb-vnf@old1.service")
+    box.failed.add("azb-vnf@old1.service")
+    box.unit_enabled = lambda unit: unit != "azb-vnf@old1.service"
+    p = plan.plan(site, box)
+    assert p.stop == [] and p.reset == ["azb-vnf@old1.service"]
+    assert p.links_del == ["azbhold1i", "azbhold1o"] and p.changed
+    assert "reset-failed azb-vnf@old1.service" in p.actions()
+
+
+def test_state_absent_removes_every_vm_bridge(with_vm):
+    from tests.unit.plugins.module_utils.chain.test_render import FakeBox
+    p = plan.plan_absent(FakeBox(model.build(with_vm)))
+    assert p.links_del == ["azbhhop1i", "azbhhop1o"]
+    assert p.stop[0] == "azb-chain-health.service" and "azb-vnf@hop1.service" in p.stop
