@@ -67,8 +67,11 @@ class CallbackModule(CallbackBase):
         check = bool(context.CLIARGS.get("check")) or bool(play.check_mode)
         self._current = self._reports.setdefault(name, FleetReport(self._playbook, check))
         inventory = play.get_variable_manager()._inventory
-        batch = [h.name for h in inventory.get_hosts(play.hosts)]
-        every = [h.name for h in inventory.get_hosts(play.hosts, ignore_restrictions=True)]
+        # In the play's own order (order: sorted), not the inventory's: AWX's inventory file and
+        # ansible-playbook's may list the same hosts in another order.
+        order = getattr(play, "order", None)
+        batch = [h.name for h in inventory.get_hosts(play.hosts, order=order)]
+        every = [h.name for h in inventory.get_hosts(play.hosts, ignore_restrictions=True, order=order)]
         self._current.target(batch, every)
 
     def _ok(self, result):
