@@ -45,12 +45,23 @@ demo: deps collection
 # Every stage runs even when one before it failed, so the closing summary (stages, scenarios with
 # their times, failing test ids, "make test: N passed, N failed, N skipped") is always printed;
 # the exit status is non-zero when anything failed.
-TEST_STAGES ?= lint sanity unit molecule
+# The static stages (lint, sanity, unit: about 4 min, mostly one core) run beside the Molecule
+# stage, whose first minutes create appliances and converge (nothing timed there); their output is
+# in build/reports/stage-NAME.log, printed when one fails. STATIC_BESIDE=0 runs them first, alone.
+STATIC_STAGES ?= lint sanity unit
+STATIC_BESIDE ?= 1
 test: deps
 	@rm -rf $(REPORTS); mkdir -p $(REPORTS); start=$$(date +%s); rc=0; \
-	for stage in $(TEST_STAGES); do t=$$(date +%s); \
-	  if $(MAKE) --no-print-directory $$stage; then st=passed; else st=failed; rc=1; fi; \
-	  printf '%s\t%s\t%s\n' $$stage $$st $$(( $$(date +%s) - t )) >> $(REPORTS)/stages.tsv; done; \
+	run_stage() { t=$$(date +%s); \
+	  if $(MAKE) --no-print-directory $$1 > $(REPORTS)/stage-$$1.log 2>&1; then st=passed; else st=failed; fi; \
+	  printf '%s\t%s\t%s\n' $$1 $$st $$(( $$(date +%s) - t )) >> $(REPORTS)/stages.tsv; \
+	  echo "stage $$1: $$st in $$(( $$(date +%s) - t ))s (output: $(REPORTS)/stage-$$1.log)"; \
+	  if [ $$st = failed ]; then echo "---- last lines of stage $$1 ----"; tail -n 40 $(REPORTS)/stage-$$1.log; echo "----"; fi; }; \
+	static() { for stage in $(STATIC_STAGES); do run_stage $$stage & done; wait; }; \
+	if [ "$(STATIC_BESIDE)" = 1 ]; then static & pid=$$!; else static; fi; \
+	t=$$(date +%s); if $(MAKE) --no-print-directory molecule; then st=passed; else st=failed; fi; \
+	printf '%s\t%s\t%s\n' molecule $$st $$(( $$(date +%s) - t )) >> $(REPORTS)/stages.tsv; \
+	if [ "$(STATIC_BESIDE)" = 1 ]; then wait $$pid || true; fi; \
 	echo "make test: all stages done in $$(( $$(date +%s) - start ))s"; \
 	$(BIN)/python tests/summarize.py $(REPORTS) || rc=1; exit $$rc
 
@@ -92,13 +103,16 @@ $(SANITY_VENV)/.installed: requirements.txt
 	$(SANITY_VENV)/bin/pip install -q --disable-pip-version-check $$(grep '^ansible-core==' requirements.txt)
 	touch $@
 
+# On a copy of its own: it makes the copy a git repository while the other stages read COLL_DIR.
+SANITY_COLL_DIR := build/sanity/ansible_collections/azblink/nfv
 sanity: $(SANITY_VENV)/.installed collection
 	@v=$$($(SANITY_VENV)/bin/python -c "import re,ansible_test,os; \
 	  p=os.path.join(os.path.dirname(ansible_test.__file__),'_internal/python_requirements.py'); \
 	  print(re.search(r\"pip='([0-9.]+)'\", open(p).read()).group(1).replace('.','_'))"); \
 	  mkdir -p $(SANITY_HOME)/.ansible/test/cache; \
 	  cp tests/sanity/get_pip_offline.py $(SANITY_HOME)/.ansible/test/cache/get_pip_$$v.py
-	cd $(COLL_DIR) && rm -rf .git && git init -q && git add -A && \
+	@mkdir -p $(SANITY_COLL_DIR) && rsync -a --delete --exclude=/.git --exclude=__pycache__ $(COLL_DIR)/ $(SANITY_COLL_DIR)/
+	cd $(SANITY_COLL_DIR) && rm -rf .git && git init -q && git add -A && \
 	  HOME=$(SANITY_HOME) PATH=$(abspath $(SANITY_VENV))/bin:$$PATH $(abspath $(SANITY_VENV))/bin/ansible-test \
 	  sanity --local --python 3.11 --requirements
 
