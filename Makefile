@@ -20,6 +20,10 @@ export PY_COLORS := 0
 # Everything the tools install or cache stays in build/ (the user's home is left as it was): Ansible's
 # home (ansible-lint and Molecule place collections there), caches (pip, Molecule's ephemeral dirs).
 export ANSIBLE_HOME := $(abspath build/ansible)
+# Two Ansible paths do not follow ANSIBLE_HOME: the ssh plugin's control sockets (default ~/.ansible/cp)
+# and the temporary files of tasks run on the controller itself (remote_tmp, default ~/.ansible/tmp).
+export ANSIBLE_SSH_CONTROL_PATH_DIR := $(abspath build/ansible/cp)
+export ANSIBLE_REMOTE_TMP := $(abspath build/ansible/remote-tmp)
 export XDG_CACHE_HOME := $(abspath build/cache)
 # ansible-test keeps its virtualenvs under ~/.ansible/test: it gets a home of its own in build/.
 SANITY_HOME := $(abspath build/home)
