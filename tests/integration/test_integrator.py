@@ -148,6 +148,9 @@ def test_an_integrators_role_is_tested_with_molecule_on_a_lab_appliance(tmp_path
     collections = tmp_path / "collections"
     env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), ANSIBLE_COLLECTIONS_PATH=str(collections),
                ANSIBLE_HOME=str(tmp_path / "ansible-home"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               # Not under ANSIBLE_HOME: ssh's control sockets and the controller-side tasks' temp.
+               ANSIBLE_SSH_CONTROL_PATH_DIR=str(tmp_path / "ansible-home" / "cp"),
+               ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-home" / "remote-tmp"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0")
     dist = tmp_path / "dist"
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(dist), REPO],

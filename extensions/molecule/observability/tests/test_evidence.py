@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -46,8 +47,14 @@ def evidence():
 
 def chromium_dump(path):
     """The DOM chromium built from PATH and the console messages it logged (CONSOLE lines)."""
-    res = subprocess.run(CHROMIUM + ["--dump-dom", "file://" + path], capture_output=True, text=True, timeout=120,
-                         check=False)
+    # Its profile, config and crash database in a scratch directory: the user's home stays as it was.
+    scratch = tempfile.mkdtemp(prefix="azb-chromium-")
+    try:
+        env = dict(os.environ, XDG_CONFIG_HOME=scratch, XDG_CACHE_HOME=scratch)
+        res = subprocess.run(CHROMIUM + ["--user-data-dir=" + scratch, "--dump-dom", "file://" + path],
+                             capture_output=True, text=True, timeout=120, check=False, env=env)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     assert res.returncode == 0, res.stderr[-2000:]
     console = [line for line in res.stderr.splitlines() if "CONSOLE" in line]
     return res.stdout, console
