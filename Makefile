@@ -22,7 +22,13 @@ export PY_COLORS := 0
 export ANSIBLE_HOME := $(abspath build/ansible)
 # Two Ansible paths do not follow ANSIBLE_HOME: the ssh plugin's control sockets (default ~/.ansible/cp)
 # and the temporary files of tasks run on the controller itself (remote_tmp, default ~/.ansible/tmp).
-export ANSIBLE_SSH_CONTROL_PATH_DIR := $(abspath build/ansible/cp)
+# A control socket's path is at most 107 bytes (the socket name adds about 40): a project deep in the
+# file system gets a short directory in /tmp instead.
+CONTROL_DIR := $(abspath build/ansible/cp)
+ifneq ($(shell [ $$(printf %s '$(CONTROL_DIR)' | wc -c) -le 60 ] && echo short),short)
+CONTROL_DIR := /tmp/azb-cp-$(shell id -u)
+endif
+export ANSIBLE_SSH_CONTROL_PATH_DIR := $(CONTROL_DIR)
 export ANSIBLE_REMOTE_TMP := $(abspath build/ansible/remote-tmp)
 export XDG_CACHE_HOME := $(abspath build/cache)
 # ansible-test keeps its virtualenvs under ~/.ansible/test: it gets a home of its own in build/.

@@ -8,8 +8,12 @@ client in with the collection's lab playbook and sends traffic. Then `molecule t
 of this repository is on the paths the scratch project uses: only the installed tarball.
 """
 import os
+import shutil
 import subprocess
+import tempfile
 import textwrap
+
+import pytest
 
 APPLIANCES = ["lab-a4"]  # read by tests/run_scenarios.py: this test's lab appliance
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -142,14 +146,22 @@ def run(cmd, cwd, env, timeout):
     return res.stdout + res.stderr  # Molecule reports its steps on stderr
 
 
-def test_an_integrators_role_is_tested_with_molecule_on_a_lab_appliance(tmp_path):
+@pytest.fixture
+def control_dir():
+    path = tempfile.mkdtemp(prefix="azb-cp-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_an_integrators_role_is_tested_with_molecule_on_a_lab_appliance(tmp_path, control_dir):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ANSIBLE_", "MOLECULE_"))}  # nothing of our own test setup leaks in
     collections = tmp_path / "collections"
     env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), ANSIBLE_COLLECTIONS_PATH=str(collections),
                ANSIBLE_HOME=str(tmp_path / "ansible-home"), XDG_CACHE_HOME=str(tmp_path / "cache"),
-               # Not under ANSIBLE_HOME: ssh's control sockets and the controller-side tasks' temp.
-               ANSIBLE_SSH_CONTROL_PATH_DIR=str(tmp_path / "ansible-home" / "cp"),
+               # Not under ANSIBLE_HOME: ssh's control sockets (a short path: a Unix socket's is at
+               # most 107 bytes, pytest's tmp_path is long) and the controller-side tasks' temp.
+               ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir,
                ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-home" / "remote-tmp"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0")
     dist = tmp_path / "dist"

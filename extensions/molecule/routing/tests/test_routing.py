@@ -44,7 +44,12 @@ def box(name, cmd, timeout=30):
 
 
 def vtysh_json(name, cmd):
-    res = box(name, "vtysh -c '%s'" % cmd)
+    """The JSON answer, or {} while there is none yet (a box still booting can hold the session open:
+    its vtysh waits for FRR's daemons; the callers poll with their own bound)."""
+    try:
+        res = box(name, "vtysh -c '%s'" % cmd, timeout=15)
+    except subprocess.TimeoutExpired:
+        return {}
     try:
         return json.loads(res.stdout) if res.returncode == 0 and res.stdout.strip() else {}
     except ValueError:
