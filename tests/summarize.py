@@ -10,6 +10,7 @@ executed is a failure too.
 import glob
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -27,6 +28,21 @@ def junit(path):
         else:
             passed += 1
     return passed, failed, skipped
+
+
+# The lines of a scenario's log that say why it broke: Ansible's failed tasks, Molecule's errors.
+# CI shows only the end of the output, so these come right before the last line, cut short.
+WHY = re.compile(r"^(fatal:|failed:|\S+ \| FAILED|ERROR|CRITICAL|.*(Error|error:|FAILED!|Traceback))")
+
+
+def why(log, lines=12, width=700):
+    """The last few lines of a log that name its failure, each cut to `width` characters."""
+    try:
+        with open(log, errors="replace") as fh:
+            hits = [ln.rstrip("\n") for ln in fh if WHY.match(ln)]
+    except OSError:
+        return []
+    return [ln if len(ln) <= width else ln[:width] + " ..." for ln in hits[-lines:]]
 
 
 def read_stages(reports):
@@ -66,16 +82,21 @@ def main(reports):
         if status != "passed" and name != "molecule":
             failed.append("stage:%s" % name)
     scen = read_scenarios(reports)
+    reasons = []
     for name, r in sorted(scen["scenarios"].items(), key=lambda kv: -kv[1]["seconds"]):
         p, f, s = per_report.get("molecule-%s.xml" % name, (0, 0, 0))
         print("scenario %-14s %-7s %5ds  verify: %d passed, %d failed, %d skipped"
               % (name, r["status"], r["seconds"], p, f, s))
         if r["status"] != "passed" and not f:
             failed.append("scenario:%s (see %s)" % (name, r["log"]))
+            reasons += ["  %s: %s" % (name, ln) for ln in why(r["log"])]
     if scen.get("wall_seconds"):
         print("scenarios: %d s wall with up to %s side by side" % (scen["wall_seconds"], scen.get("jobs")))
     for cid in failed:
         print("FAILED %s" % cid)
+    if reasons:
+        print("why (from the failed scenarios' logs):")
+        print("\n".join(reasons))
     print("make test: %d passed, %d failed, %d skipped" % (passed, len(failed), skipped))
     return 1 if failed or passed == 0 else 0
 

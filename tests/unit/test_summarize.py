@@ -43,3 +43,22 @@ def test_a_clean_run_passes(tmp_path, capsys):
     write(tmp_path, "unit.xml", JUNIT.replace('<failure message="boom"/>', ""))
     assert summarize.main(str(tmp_path)) == 0
     assert capsys.readouterr().out.rstrip().endswith("make test: 2 passed, 0 failed, 1 skipped")
+
+
+def test_a_scenario_broken_before_its_verify_says_why_at_the_end(tmp_path, capsys):
+    # CI shows only the end of the output: the failed task's line must be there, not only a log path.
+    log = tmp_path / "f.log"
+    log.write_text("PLAY [Roll out]\nok: [localhost]\n"
+                   "fatal: [localhost]: FAILED! => {\"msg\": \"lab-a27 failed its health gate: " + "x" * 900 + "\"}\n"
+                   "PLAY RECAP\nCRITICAL Ansible return code was 2, command was: ansible-playbook\n")
+    write(tmp_path, "unit.xml", JUNIT.replace('<failure message="boom"/>', ""))
+    write(tmp_path, "scenarios.json", json.dumps({"wall_seconds": 9, "jobs": 1, "scenarios": {
+        "fleet": {"status": "failed", "seconds": 190, "log": str(log)}}}))
+    assert summarize.main(str(tmp_path)) == 1
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert lines[-1] == "make test: 2 passed, 1 failed, 1 skipped"
+    why = lines[lines.index("why (from the failed scenarios' logs):") + 1:-1]
+    assert why[0].startswith("  fleet: fatal: [localhost]: FAILED! => ") and "health gate" in why[0]
+    assert why[0].endswith(" ...") and len(why[0]) < 750                  # cut short, not the whole line
+    assert why[1] == "  fleet: CRITICAL Ansible return code was 2, command was: ansible-playbook"
+    assert "PLAY RECAP" not in "\n".join(why)
