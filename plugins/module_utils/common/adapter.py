@@ -72,7 +72,21 @@ class Commands(Files):
         return self.run(["systemctl"] + list(args))
 
     def must(self, *args):
-        self.run_ok(["systemctl"] + list(args))
+        rc, out, err = self.systemctl(*args)
+        if rc != 0:
+            raise self.error("systemctl %s failed: %s%s"
+                             % (" ".join(args), (err or out or "").strip(), self.failed_units_said()))
+
+    def failed_units_said(self, units=3, lines=6):
+        """The failed units' last journal lines: systemd's own error only says "see journalctl", and
+        a box that broke in a run is often gone before anyone reads its journal."""
+        rc, out, _err = self.systemctl("list-units", "--failed", "--plain", "--no-legend", "--no-pager")
+        names = [line.split()[0] for line in out.splitlines() if line.strip()][:units] if rc == 0 else []
+        said = []
+        for name in names:
+            _rc, log, _err = self.run(["journalctl", "--no-pager", "-o", "cat", "-n", str(lines), "-u", name])
+            said.append("%s: %s" % (name, " / ".join(line.strip() for line in log.splitlines() if line.strip())))
+        return " (failed units: %s)" % "; ".join(said) if said else ""
 
     def unit_enabled(self, unit):
         return self.systemctl("is-enabled", "--quiet", unit)[0] == 0

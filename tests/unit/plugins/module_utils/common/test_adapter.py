@@ -102,6 +102,18 @@ def test_must_is_systemctl_that_must_work_and_questions_are_its_exit_status():
     assert run.calls[0][0] == ["systemctl", "is-active", "--quiet", "a.service"]
 
 
+def test_a_failed_start_says_what_the_failed_units_logged():
+    run = FakeRun({("systemctl", "start"): (1, "", "A dependency job for h.service failed. See 'journalctl -xe' for details."),
+                   ("systemctl", "list-units"): (0, "w.service loaded failed failed WAN table\n", ""),
+                   ("journalctl",): (0, "Starting WAN...\nError: Could not process rule: Device or resource busy\n", "")})
+    with pytest.raises(BoxError) as exc:
+        Box(run).must("start", "h.service")
+    assert str(exc.value) == ("systemctl start h.service failed: A dependency job for h.service failed. See 'journalctl -xe'"
+                              " for details. (failed units: w.service: Starting WAN... / Error: Could not process rule:"
+                              " Device or resource busy)")
+    assert ["journalctl", "--no-pager", "-o", "cat", "-n", "6", "-u", "w.service"] in [c[0] for c in run.calls]
+
+
 def test_the_nft_table_live_is_empty_when_not_loaded():
     assert Table(FakeRun({("nft", "list"): (1, "", "No such file or directory")})).nft_live() == ""
     run = FakeRun({("nft", "list"): (0, "table ip azblink_t {\n}\n", "")})
