@@ -30,9 +30,10 @@ def junit(path):
     return passed, failed, skipped
 
 
-# The lines of a scenario's log that say why it broke: Ansible's failed tasks, Molecule's errors.
+# The lines of a scenario's log that say why it broke: Ansible's errors (a failed task's message;
+# the YAML callback puts only "fatal: [box]: FAILED! =>" on the fatal line itself), Molecule's last word.
 # CI shows only the end of the output, so these come right before the last line, cut short.
-WHY = re.compile(r"^(fatal:|failed:|\S+ \| FAILED|ERROR|CRITICAL|.*(Error|error:|FAILED!|Traceback))")
+WHY = re.compile(r"^(\[ERROR\]: |(fatal|failed): .*=> *\S|CRITICAL |Traceback|\S+Error: )")
 
 
 def why(log, lines=12, width=700):

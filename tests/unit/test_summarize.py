@@ -46,19 +46,25 @@ def test_a_clean_run_passes(tmp_path, capsys):
 
 
 def test_a_scenario_broken_before_its_verify_says_why_at_the_end(tmp_path, capsys):
-    # CI shows only the end of the output: the failed task's line must be there, not only a log path.
+    # CI shows only the end of the output: the failed task's message must be there, not only a log
+    # path. The YAML callback (the lab's) puts it in the [ERROR] line, the default one after "=>".
     log = tmp_path / "f.log"
     log.write_text("PLAY [Roll out]\nok: [localhost]\n"
-                   "fatal: [localhost]: FAILED! => {\"msg\": \"lab-a27 failed its health gate: " + "x" * 900 + "\"}\n"
-                   "PLAY RECAP\nCRITICAL Ansible return code was 2, command was: ansible-playbook\n")
+                   "[ERROR]: Task failed: Module failed: systemctl start azb-wan-health.service failed: " + "x" * 900 + "\n"
+                   "Origin: /x/roles/wan/tasks/main.yml:19:3\n"
+                   "fatal: [lab-a10]: FAILED! =>\n    changed: false\n"
+                   "fatal: [lab-a11]: FAILED! => {\"msg\": \"peer 'lab-a10' is neither in the play nor declared\"}\n"
+                   "PLAY RECAP\nCRITICAL Ansible return code was 2, command was: ansible-playbook\n"
+                   "ERROR    Molecule executed 1 scenario (1 failed)\n")
     write(tmp_path, "unit.xml", JUNIT.replace('<failure message="boom"/>', ""))
     write(tmp_path, "scenarios.json", json.dumps({"wall_seconds": 9, "jobs": 1, "scenarios": {
-        "fleet": {"status": "failed", "seconds": 190, "log": str(log)}}}))
+        "site": {"status": "failed", "seconds": 144, "log": str(log)}}}))
     assert summarize.main(str(tmp_path)) == 1
     lines = capsys.readouterr().out.rstrip().splitlines()
     assert lines[-1] == "make test: 2 passed, 1 failed, 1 skipped"
     why = lines[lines.index("why (from the failed scenarios' logs):") + 1:-1]
-    assert why[0].startswith("  fleet: fatal: [localhost]: FAILED! => ") and "health gate" in why[0]
+    assert why[0].startswith("  site: [ERROR]: Task failed: Module failed: systemctl start azb-wan-health.service")
     assert why[0].endswith(" ...") and len(why[0]) < 750                  # cut short, not the whole line
-    assert why[1] == "  fleet: CRITICAL Ansible return code was 2, command was: ansible-playbook"
-    assert "PLAY RECAP" not in "\n".join(why)
+    assert why[1] == "  site: fatal: [lab-a11]: FAILED! => {\"msg\": \"peer 'lab-a10' is neither in the play nor declared\"}"
+    assert why[2] == "  site: CRITICAL Ansible return code was 2, command was: ansible-playbook"
+    assert len(why) == 3                  # not the empty YAML fatal line, the recap or Molecule's echo
