@@ -72,10 +72,10 @@ class Commands(Files):
         return self.run(["systemctl"] + list(args))
 
     def must(self, *args):
-        rc, out, err = self.systemctl(*args)
-        if rc != 0:
-            raise self.error("systemctl %s failed: %s%s"
-                             % (" ".join(args), (err or out or "").strip(), self.failed_units_said()))
+        try:
+            self.run_ok(["systemctl"] + list(args))
+        except self.error as exc:
+            raise self.error("%s%s" % (exc, self.failed_units_said()))
 
     def failed_units_said(self, units=3, lines=6):
         """The failed units' last journal lines: systemd's own error only says "see journalctl", and
