@@ -12,6 +12,7 @@ import ast
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -48,6 +49,30 @@ def command(scenario, args):
             pytest_file(scenario)]
 
 
+def test_sequence(scenario):
+    with open(scenario_file(scenario)) as fh:
+        return ((yaml.safe_load(fh) or {}).get("scenario") or {}).get("test_sequence") or []
+
+
+def parts(scenario, args, solo):
+    """A scenario's commands in order, each with whether it must run alone. A solo Molecule scenario runs
+    its steps one by one so that only its timed step (verify) waits for a lab of its own: its set-up
+    (create, prepare, converge, idempotence) runs beside the other scenarios. As `molecule test` does, a
+    failed step still gets the cleanup and destroy steps."""
+    seq = test_sequence(scenario) if os.path.exists(scenario_file(scenario)) else []
+    if scenario not in solo or "verify" not in seq:
+        return [(command(scenario, args), scenario in solo)]
+    at = seq.index("verify")
+
+    def step(name):
+        return "%s %s -s %s" % (shlex.quote(args.molecule), name, shlex.quote(scenario))
+    undo = "; ".join(step(n) for n in seq[at + 1:])
+    setup = "%s || { rc=$?; %s; exit $rc; }" % (" && ".join(step(n) for n in seq[:at]), undo)
+    timed = "%s; rc=$?; %s; exit $rc" % (step("verify"), "; ".join(
+        "%s || [ $rc != 0 ] || rc=1" % step(n) for n in seq[at + 1:]))
+    return [(["sh", "-c", setup], False), (["sh", "-c", timed], True)]
+
+
 def tail(path, lines=60):
     try:
         with open(path, errors="replace") as fh:
@@ -67,38 +92,49 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.reports, exist_ok=True)
     env = dict(os.environ, AZB_LAB_LEASE_PID=str(os.getpid()))
-    pending = list(args.scenarios)
-    boxes = {s: platforms(s) for s in pending}
-    running, results = {}, {}
     solo = set(args.solo.split())
+    plan = {s: parts(s, args, solo) for s in args.scenarios}
+    boxes = {s: platforms(s) for s in args.scenarios}
+    pending = [(s, 0) for s in args.scenarios]  # (scenario, index of its next part)
+    running, results, started = {}, {}, {}
+
+    def alone(s, i):
+        return plan[s][i][1]
     t_all = time.time()
     while pending or running:
         busy = set().union(*[boxes[s] for s in running]) if running else set()
-        for s in list(pending):
-            if len(running) >= args.jobs or any(r in solo for r in running):
+        for s, i in list(pending):
+            if len(running) >= args.jobs or any(alone(r, running[r][4]) for r in running):
                 break
-            if boxes[s] & busy or (s in solo and running):
+            if boxes[s] & busy or (alone(s, i) and running):
                 continue
             log = os.path.join(args.reports, "molecule-%s.log" % s)
-            fh = open(log, "w")  # noqa: SIM115 (closed when the scenario ends)
-            proc = subprocess.Popen(command(s, args), stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
+            fh = open(log, "a" if i else "w")  # noqa: SIM115 (closed when the part ends)
+            proc = subprocess.Popen(plan[s][i][0], stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
                                     env=env)
-            running[s] = (proc, fh, time.time(), log)
+            running[s] = (proc, fh, time.time(), log, i)
+            started.setdefault(s, time.time())
             busy |= boxes[s]
-            pending.remove(s)
-            print("scenario %s: started on %s" % (s, " ".join(sorted(boxes[s]))), flush=True)
+            pending.remove((s, i))
+            print("scenario %s: %s on %s" % (s, "started" if not i else "part %d started (alone)" % (i + 1)
+                                            if alone(s, i) else "part %d started" % (i + 1),
+                                            " ".join(sorted(boxes[s]))), flush=True)
         time.sleep(1)
-        for s, (proc, fh, t0, log) in list(running.items()):
+        for s, (proc, fh, t0, log, i) in list(running.items()):
             if proc.poll() is None:
                 continue
             fh.close()
-            secs = round(time.time() - t0)
+            del running[s]
             ok = proc.returncode == 0
+            if ok and i + 1 < len(plan[s]):
+                pending.append((s, i + 1))
+                print("scenario %s: part %d passed in %ds" % (s, i + 1, round(time.time() - t0)), flush=True)
+                continue
+            secs = round(time.time() - started[s])
             results[s] = {"status": "passed" if ok else "failed", "seconds": secs, "log": log}
             print("scenario %s: %s in %ds (log: %s)" % (s, results[s]["status"], secs, log), flush=True)
             if not ok:
                 print("---- last lines of %s ----\n%s----" % (log, tail(log)), flush=True)
-            del running[s]
     with open(os.path.join(args.reports, "scenarios.json"), "w") as fh:
         json.dump({"wall_seconds": round(time.time() - t_all), "jobs": args.jobs, "scenarios": results}, fh,
                   indent=1)

@@ -186,10 +186,16 @@ def nft_table(n):
 
 
 def nat_unit():
+    """Loaded with the zones ruleset, before any interface is up: in between, the zones' masquerade
+    would bind forwarded flows to the node's own WAN address (a flow keeps its first binding)."""
     return "\n".join([
         "[Unit]",
         "Description=azblink.nfv HA pair: synced flows accepted, inside traffic from the shared WAN address",
+        "DefaultDependencies=no",
         "After=azb-firewall.service",
+        "Before=network-pre.target shutdown.target",
+        "Wants=network-pre.target",
+        "Conflicts=shutdown.target",
         "",
         "[Service]",
         "Type=oneshot",

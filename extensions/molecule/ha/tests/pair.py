@@ -121,16 +121,33 @@ def diagnose():
         print("-- %s: ip neigh\n%s" % (ns, in_ns(ns, ["ip", "neigh"]).stdout))
 
 
+def facts():
+    """One line per node for an assertion message (CI shows only the end of a log): its HA state, whether
+    the shared-address NAT is loaded, its newest flows to the web server (which address they left with)."""
+    out = []
+    for n in PAIR:
+        h = node(n)
+        nat = h.run("systemctl is-active azb-ha-nat; nft list table ip %s | grep -c 'snat to'" % "azblink_ha")
+        flows = h.run("conntrack -L -p tcp -d %s --dport 80 2>/dev/null | tail -2" % WEB).stdout
+        out.append("%s: %s nat=%s flows=%s" % (n, ha_state(n), " ".join(nat.stdout.split()),
+                                               " | ".join(re.sub(r"\s+", " ", f) for f in flows.splitlines())))
+    return "; ".join(out)
+
+
+def egress_failure(what, seen, on_cable, new):
+    """The message of a failed new-connection check, with the pair's facts; the full diagnosis goes to the log."""
+    diagnose()
+    return "%s: a new connection must leave from %s by %s's cable (the server saw %r, SYN on that cable: %s) -- %s" \
+        % (what, WAN_VIP, new, seen, on_cable, facts())
+
+
 def boot_back_as_backup(old, new):
     lab("restart", old)
     assert wait_for(lambda: ha_state(old) == "BACKUP", 90, 1), "%s did not come back as backup" % old
     time.sleep(3.0)  # several adverts: a preempting node would have taken the addresses by now
     assert ha_state(new) == "MASTER", "the returning node took the gateway back (preemption is off)"
     seen, on_cable = syn_seen_on_cable(new, curl_ip)
-    if not (seen == WAN_VIP and on_cable):
-        diagnose()
-    assert seen == WAN_VIP and on_cable, "after %s returned, traffic must stay on %s (the server saw %r, SYN on %s's " \
-        "cable: %s)" % (old, new, seen, new, on_cable)
+    assert seen == WAN_VIP and on_cable, egress_failure("after %s returned" % old, seen, on_cable, new)
 
 
 def start_ticker_server(seconds=900):

@@ -71,6 +71,12 @@ def test_synced_tcp_flows_are_not_invalid_on_the_new_master(good):
         "ExecStart=/usr/sbin/nft -f /etc/azblink/ha.nft")
 
 
+def test_the_shared_address_nat_is_loaded_before_any_interface_is_up():
+    unit = render.nat_unit()
+    assert "Before=network-pre.target" in unit and "After=azb-firewall.service" in unit
+    assert "DefaultDependencies=no" in unit, "basic.target comes after network-pre: the order would cycle"
+
+
 def test_conntrackd_waits_for_its_address_and_keepalived_for_conntrackd(good):
     files = render.files(model.build(good))
     ct = files["/etc/systemd/system/conntrackd.service.d/40-azb-ha-order.conf"]
