@@ -247,7 +247,7 @@ def execute(p, ad, probe):
         for path, content in sorted(s.write.items()):
             ad.write(path, content, 0o644)
     if reload_needed:
-        ad.run_ok(["systemctl", "daemon-reload"])
+        ad.must("daemon-reload")
     for s in p.steps:
         if s.svc is None or not s.changed:
             continue
@@ -255,11 +255,11 @@ def execute(p, ad, probe):
         if s.stop:
             ad.systemctl("disable", "--now", unit)
         if s.enable:
-            ad.run_ok(["systemctl", "enable", unit])
+            ad.must("enable", unit)
         if s.restart:
-            ad.run_ok(["systemctl", "restart", unit])
+            ad.must("restart", unit)
         elif s.start:
-            ad.run_ok(["systemctl", "start", unit])
+            ad.must("start", unit)
         if s.svc.state == "started" and (s.restart or s.start):
             _wait_healthy(s, ad, probe)
         for path in s.remove:
@@ -280,7 +280,7 @@ def _wait_healthy(s, ad, probe):
         unit_file = "%s/%s" % (ru.UNIT_DIR, ru.unit_name(s.name))
         ad.write(unit_file, s.before.get(unit_file) or "", 0o644)
         ad.write(ru.state_path(s.name), json.dumps(old, sort_keys=True, indent=1) + "\n", 0o644)
-        ad.run_ok(["systemctl", "daemon-reload"])
+        ad.must("daemon-reload")
         ad.systemctl("restart", ru.unit_name(s.name))
         raise ServiceError("%s %s did not pass its health check within %d s; %s is running again"
                            % (s.name, s.svc.version, h.timeout_s, old["version"]))

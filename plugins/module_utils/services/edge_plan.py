@@ -176,11 +176,11 @@ def execute(p, ad, wait_s=30):
     for key, value in sorted(p.sysctl.items()):
         ad.run_ok(["sysctl", "-q", "-w", "%s=%s" % (key, value)])
     if p.enable:
-        ad.run_ok(["systemctl", "enable"] + p.enable)
+        ad.must("enable", *p.enable)
     for unit in p.reload:
-        ad.run_ok(["systemctl", "reload", unit])
+        ad.must("reload", unit)
     if p.start:
-        ad.run_ok(["systemctl", "start"] + p.start)
+        ad.must("start", *p.start)
     late = ad.wait_listening(p.endpoints, wait_s) if (p.start or p.reload) else []
     if late:
         raise ServiceError("not listening after %d s: %s" % (wait_s, ", ".join("%s:%d" % e for e in late)))

@@ -66,6 +66,9 @@ class FakeBox(object):
             self.files["/proc/sys/" + key.replace(".", "/")] = value + "\n"
         return ""
 
+    def must(self, *args):
+        self.run_ok(["systemctl"] + list(args))
+
     def wait_listening(self, endpoints, seconds):
         return []
 
