@@ -116,9 +116,8 @@ def main():
             started.setdefault(s, time.time())
             busy |= boxes[s]
             pending.remove((s, i))
-            print("scenario %s: %s on %s" % (s, "started" if not i else "part %d started (alone)" % (i + 1)
-                                            if alone(s, i) else "part %d started" % (i + 1),
-                                            " ".join(sorted(boxes[s]))), flush=True)
+            what = "started" if not i else "part %d started%s" % (i + 1, " (alone)" if alone(s, i) else "")
+            print("scenario %s: %s on %s" % (s, what, " ".join(sorted(boxes[s]))), flush=True)
         time.sleep(1)
         for s, (proc, fh, t0, log, i) in list(running.items()):
             if proc.poll() is None:
