@@ -55,7 +55,7 @@ demo: deps collection
 # Every stage runs even when one before it failed, so the closing summary (stages, scenarios with
 # their times, failing test ids, "make test: N passed, N failed, N skipped") is always printed;
 # the exit status is non-zero when anything failed.
-# The static stages (lint, sanity, unit: about 4 min, mostly one core) run beside the Molecule
+# The static stages (lint, sanity, unit: about 7 min at nice 10 in a fresh clone) run beside the Molecule
 # stage, whose first minutes create appliances and converge (nothing timed there); their output is
 # in build/reports/stage-NAME.log, printed when one fails. STATIC_BESIDE=0 runs them first, alone.
 # They run at a lower CPU priority (STATIC_NICE): nothing in them is timed, while the scenarios beside

@@ -49,7 +49,7 @@ def command(scenario, args):
             pytest_file(scenario)]
 
 
-def test_sequence(scenario):
+def molecule_steps(scenario):
     with open(scenario_file(scenario)) as fh:
         return ((yaml.safe_load(fh) or {}).get("scenario") or {}).get("test_sequence") or []
 
@@ -59,7 +59,7 @@ def parts(scenario, args, solo):
     its steps one by one so that only its timed step (verify) waits for a lab of its own: its set-up
     (create, prepare, converge, idempotence) runs beside the other scenarios. As `molecule test` does, a
     failed step still gets the cleanup and destroy steps."""
-    seq = test_sequence(scenario) if os.path.exists(scenario_file(scenario)) else []
+    seq = molecule_steps(scenario) if os.path.exists(scenario_file(scenario)) else []
     if scenario not in solo or "verify" not in seq:
         return [(command(scenario, args), scenario in solo)]
     at = seq.index("verify")

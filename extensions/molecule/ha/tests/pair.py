@@ -127,7 +127,7 @@ def facts():
     out = []
     for n in PAIR:
         h = node(n)
-        nat = h.run("systemctl is-active azb-ha-nat; nft list table ip %s | grep -c 'snat to'" % "azblink_ha")
+        nat = h.run("systemctl is-active azb-ha-nat; nft list table ip azblink_ha | grep -c 'snat to'")
         flows = h.run("conntrack -L -p tcp -d %s --dport 80 2>/dev/null | tail -2" % WEB).stdout
         out.append("%s: %s nat=%s flows=%s" % (n, ha_state(n), " ".join(nat.stdout.split()),
                                                " | ".join(re.sub(r"\s+", " ", f) for f in flows.splitlines())))
