@@ -1,23 +1,25 @@
 """Benchmark: one controller converging a fleet - how wall time, controller CPU and memory grow
 with the number of appliances, and what the settings a user would reach for change.
 
-On the fleet's lab appliances (lab-a25.., the fleet-lab inventory; the site is hypervisor + zones)
-it runs, for each fleet size N and each controller setting, a no-op converge (rollout.yml in one
-batch: lock, roles, gate) and a drift report (drift.yml), and reads the controller's cost from the
-kernel (user+system CPU seconds and peak RSS of ansible-playbook and its workers, via
-getrusage(RUSAGE_CHILDREN) around each run). The boxes must be converged first (the fleet scenario,
-or rollout.yml once). Not a test: it prints a table.
+On the fleet's lab appliances (lab-a25..lab-a30, the fleet-lab inventory, then 14 more laid onto its
+five sites by a generated inventory layer; the site is hypervisor + zones) it runs, for each fleet size N
+and each controller setting, a no-op converge (rollout.yml in one batch: lock, roles, gate) and,
+with --drift, a drift report (drift.yml: check mode and diff), and reads the controller's cost from
+the kernel (user+system CPU seconds and peak RSS of ansible-playbook and its workers, via
+getrusage(RUSAGE_CHILDREN) around each run). Boxes it starts get their first converge (a figure
+too). Not a test: it prints a table and a Mermaid chart of CPU and wall time against fleet size.
 
 Settings compared, in the same run, alternating at each size (the load moves between them):
-  repo      the collection's rollout.yml and ansible.cfg (pipelining, SSH ControlPersist, forks 20)
-  before    rollout.yml as it was before issue 12's speed work (commit 7ea810d: every fact subset
-            gathered, the roles included one by one), with the same ansible.cfg
-  no-pipe   the collection's, without pipelining (Ansible's default)
-  min-facts the collection's, with gather_subset=min (moot since rollout.yml gathers no facts)
+  repo      the collection and ansible.cfg of this tree (pipelining, SSH ControlPersist, forks 20,
+            facts not injected as variables)
+  before    the whole collection and its ansible.cfg at --before REV (git archive under build/bench)
+  no-pipe   this tree's, without pipelining (Ansible's default)
+  mitogen   this tree's under Mitogen's linear strategy (--mitogen DIR: an unpacked mitogen wheel;
+            optional, never a dependency of the collection)
 
-Usage: python -m bench.fleet_bench [--sizes 1,3,6] [--settings repo,before,no-pipe,min-facts] [--drift]
-(root; needs .lab/fleet-inventory.yml from `azblab up --names lab-a25 ...`). The machine is shared:
-wall times measure its load as much as Ansible; CPU seconds per added box is the honest figure.
+Usage: python -m bench.fleet_bench [--sizes 1,5,10,20] [--settings repo,before] [--before REV] [--drift]
+(root). The machine's cores are shared with the appliances: wall times measure the machine as much
+as Ansible; controller CPU seconds per added box is the honest figure.
 """
 import argparse
 import os
@@ -32,37 +34,52 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LAB_INVENTORY = os.path.join(REPO, ".lab", "fleet-inventory.yml")
 FLEET = os.path.join(REPO, "inventories", "fleet-lab")
 BIN = os.path.join(REPO, ".venv", "bin")
-BOXES = ["lab-a25", "lab-a26", "lab-a27", "lab-a28", "lab-a29", "lab-a30"]
+BENCH_DIR = os.path.join(REPO, "build", "bench")
+# The fleet-lab inventory's six boxes, then lab appliances laid onto its sites for the larger sizes
+# (lab-a6 and lab-a12 are left to the VM benchmarks).
+FLEET_BOXES = ["lab-a25", "lab-a26", "lab-a27", "lab-a28", "lab-a29", "lab-a30"]
+EXTRA_BOXES = ["lab-a%d" % i for i in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 16)]
+BOXES = FLEET_BOXES + EXTRA_BOXES
+SITES = ["acme_hq", "acme_north", "acme_south", "globex_east", "globex_west"]
+EXTRA_INVENTORY = os.path.join(BENCH_DIR, "fleet-extra.yml")
 SETTINGS = {
     "repo": {},
     "before": {},
     "no-pipe": {"ANSIBLE_PIPELINING": "False"},
-    "min-facts": {"ANSIBLE_GATHER_SUBSET": "min"},
+    "mitogen": {"ANSIBLE_STRATEGY": "mitogen_linear"},
 }
-# The "before" setting's playbooks: rollout.yml and drift.yml at this commit, beside their vars/.
-BEFORE_COMMIT = "7ea810d"
-BEFORE_DIR = os.path.join(REPO, "build", "bench", "fleet-before")
 
 
-def before_playbook(playbook):
-    """playbooks/<playbook>.yml as it was at BEFORE_COMMIT (written under build/bench)."""
-    os.makedirs(os.path.join(BEFORE_DIR, "vars"), exist_ok=True)
-    for path in ("playbooks/%s.yml" % playbook, "playbooks/vars/fleet_roles.yml"):
-        text = subprocess.run(["git", "show", "%s:%s" % (BEFORE_COMMIT, path)], cwd=REPO, check=True,
-                              capture_output=True, text=True).stdout
-        with open(os.path.join(BEFORE_DIR, path[len("playbooks/"):]), "w") as fh:
-            fh.write(text)
-    return os.path.join(BEFORE_DIR, playbook + ".yml")
+def extra_inventory(boxes):
+    """The extra boxes as members of the fleet-lab sites, round robin (an inventory layer)."""
+    sites = {site: {"hosts": {}} for site in SITES}
+    for i, box in enumerate(boxes):
+        sites[SITES[i % len(SITES)]]["hosts"][box] = None
+    return {"azb_appliances": {"children": {site: hosts for site, hosts in sites.items() if hosts["hosts"]}}}
 
 
-def run(playbook, boxes, setting, extra=()):
+def collection_at(rev):
+    """-> (collections path, ansible.cfg) of the collection at rev, from git archive (built once)."""
+    root = os.path.join(BENCH_DIR, "collection-" + rev)
+    tree = os.path.join(root, "ansible_collections", "azblink", "nfv")
+    if not os.path.isdir(tree):
+        os.makedirs(tree)
+        archive = subprocess.run(["git", "archive", rev], cwd=REPO, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+    return root, os.path.join(tree, "ansible.cfg")
+
+
+def run(playbook, boxes, setting, args, extra=()):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"),
                AZB_REPORT_DIR=os.path.join(REPO, "build", "bench-reports"))
+    if setting == "before":
+        env["ANSIBLE_COLLECTIONS_PATH"], env["ANSIBLE_CONFIG"] = collection_at(args.before)
+    if setting == "mitogen":
+        env["ANSIBLE_STRATEGY_PLUGINS"] = os.path.join(args.mitogen, "ansible_mitogen", "plugins", "strategy")
     env.update(SETTINGS[setting])
-    book = before_playbook(playbook) if setting == "before" else "azblink.nfv." + playbook
-    argv = [os.path.join(BIN, "ansible-playbook"), "-i", LAB_INVENTORY, "-i", FLEET, book,
-            "-l", ",".join(boxes + ["localhost"])] + list(extra)
+    argv = [os.path.join(BIN, "ansible-playbook"), "-i", LAB_INVENTORY, "-i", FLEET, "-i", EXTRA_INVENTORY,
+            "azblink.nfv." + playbook, "-l", ",".join(boxes + ["localhost"])] + list(extra)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     res = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=1800)
@@ -89,45 +106,74 @@ def ensure_fleet(n):
     return missing
 
 
+def per_added_box(rows):
+    """CPU seconds per added box of each (run, setting) against its smallest size: {key: {n: value}}."""
+    out = {}
+    for what, setting, n, r in sorted(rows, key=lambda row: (row[0], row[1], row[2])):
+        base = out.setdefault((what, setting), {"base": (n, r["cpu"])})["base"]
+        if n > base[0]:
+            out[(what, setting)][n] = (r["cpu"] - base[1]) / (n - base[0])
+    return out
+
+
+def mermaid(rows, what, field, title, unit):
+    """A Mermaid xychart (GitHub renders it in Markdown) of field against fleet size, a line per setting."""
+    settings = sorted({row[1] for row in rows if row[0] == what})
+    sizes = sorted({row[2] for row in rows if row[0] == what})
+    top = max(r[field] for w, _s, _n, r in rows if w == what)
+    lines = ["```mermaid", "xychart-beta", '    title "%s (%s)"' % (title, ", ".join(settings)),
+             "    x-axis \"boxes\" [%s]" % ", ".join(str(n) for n in sizes),
+             '    y-axis "%s" 0 --> %d' % (unit, int(top * 1.1) + 1)]
+    for setting in settings:
+        by_n = {n: r[field] for w, st, n, r in rows if w == what and st == setting}
+        lines.append("    line [%s]" % ", ".join("%.1f" % by_n[n] if n in by_n else "0" for n in sizes))
+    return "\n".join(lines + ["```"])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="1,3,6")
+    ap.add_argument("--sizes", default="1,5,10,20")
     ap.add_argument("--settings", default="repo,before")
+    ap.add_argument("--before", default="7ea810d", help="the revision the 'before' setting runs")
+    ap.add_argument("--mitogen", default="", help="an unpacked mitogen wheel (for the mitogen setting)")
     ap.add_argument("--drift", action="store_true", help="also time drift.yml at each size")
     args = ap.parse_args(argv)
     sizes = [int(n) for n in args.sizes.split(",")]
     if max(sizes) > len(BOXES):
-        sys.exit("the fleet inventory has %d appliances; asked for %d" % (len(BOXES), max(sizes)))
+        sys.exit("the bench knows %d appliances; asked for %d" % (len(BOXES), max(sizes)))
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    with open(EXTRA_INVENTORY, "w") as fh:
+        yaml.safe_dump(extra_inventory(EXTRA_BOXES), fh)
     new = ensure_fleet(max(sizes))
     avail = BOXES[:max(sizes)]
     rows = []
     if new:
         # Boxes just started: their first converge (the whole fleet, one batch) is a figure too.
-        r = run("rollout", avail, "repo", ["-e", '{"azb_rollout_batches": ["100%"]}'])
+        r = run("rollout", avail, "repo", args, ["-e", '{"azb_rollout_batches": ["100%"]}'])
         rows.append(("first converge", "repo", len(avail), r))
-        print("first converge of %d boxes (%d new): wall %.1f s cpu %.1f s" % (len(avail), len(new), r["wall"], r["cpu"]))
+        print("first converge of %d boxes (%d new): rc %d wall %.1f s cpu %.1f s" % (
+            len(avail), len(new), r["rc"], r["wall"], r["cpu"]), flush=True)
     for n in sizes:
         for setting in args.settings.split(","):
-            r = run("rollout", avail[:n], setting, ["-e", '{"azb_rollout_batches": ["100%"]}'])
-            rows.append(("no-op converge", setting, n, r))
+            runs = [("no-op converge", run("rollout", avail[:n], setting, args, ["-e", '{"azb_rollout_batches": ["100%"]}']))]
             if args.drift:
-                rows.append(("drift report", setting, n, run("drift", avail[:n], setting)))
-            for what, _setting, _n, res in rows[-2 if args.drift else -1:]:
+                runs.append(("drift report", run("drift", avail[:n], setting, args)))
+            for what, res in runs:
+                rows.append((what, setting, n, res))
                 print("%-15s %-10s N=%-2d rc=%d wall %6.1f s  cpu %6.1f s  peak rss %5.0f MiB" % (
                     what, setting, n, res["rc"], res["wall"], res["cpu"], res["rss_mib"]), flush=True)
-    print()
+    print("\nsettings: repo = this tree; before = %s\n" % args.before)
     print("| run | setting | boxes | wall s | controller CPU s | CPU s per added box | peak RSS MiB | rc |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    base = {}
+    added = per_added_box(rows)
     for what, setting, n, r in sorted(rows, key=lambda row: (row[0], row[1], row[2])):
-        key = (what, setting)
-        per_box = "-"
-        if key in base and n > base[key][0]:
-            per_box = "%.2f" % ((r["cpu"] - base[key][1]) / (n - base[key][0]))
-        else:
-            base[key] = (n, r["cpu"])
-        print("| %s | %s | %d | %.1f | %.1f | %s | %.0f | %d |"
-              % (what, setting, n, r["wall"], r["cpu"], per_box, r["rss_mib"], r["rc"]))
+        per_box = added.get((what, setting), {}).get(n)
+        print("| %s | %s | %d | %.1f | %.1f | %s | %.0f | %d |" % (
+            what, setting, n, r["wall"], r["cpu"], "-" if per_box is None else "%.2f" % per_box, r["rss_mib"], r["rc"]))
+    for what in sorted({row[0] for row in rows if row[0] != "first converge"}):
+        print()
+        print(mermaid(rows, what, "cpu", "%s: controller CPU" % what, "CPU s"))
+        print(mermaid(rows, what, "wall", "%s: wall time" % what, "s"))
     print("\nload average at the end: %s" % open("/proc/loadavg").read().split()[:3])
 
 
