@@ -26,6 +26,9 @@ description:
     C(/etc/systemd/) or C(/lib/systemd/) changed). Their states are read with one C(systemctl show),
     where C(ansible.builtin.systemd_service) costs a round trip per unit. Units are not restarted
     when their files change (notify a handler for that).
+  - With O(helpers), the role's own programs that compare live state with the files and fix it
+    (a sysctl applier, a storage pool helper) run last in the same call, where
+    C(ansible.builtin.command) costs a round trip each.
 author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
@@ -91,6 +94,23 @@ options:
         description: Whether it runs now; unset leaves it as it is.
         type: str
         choices: [started, stopped]
+  helpers:
+    description:
+      - Programs to run after the files and units, in order, without a shell. In check mode each is
+        given C(--check) as its last argument and must then change nothing.
+        Each line of its output that starts with C(changed) is a change it made (or would make),
+        which makes the task changed; a non-zero exit fails the task, naming the helper.
+      - In check mode a helper whose program or one of whose arguments is a path this call is about
+        to write is not run (it, or its input, is not on the box yet).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      argv:
+        description: The program and its arguments (no shell).
+        type: list
+        elements: str
+        required: true
 """
 
 EXAMPLES = r"""
@@ -112,6 +132,14 @@ EXAMPLES = r"""
         content: "{{ lookup('ansible.builtin.file', 'azb-example.service') }}"
     units:
       - {name: azb-example.service, enabled: true, state: started}
+
+- name: Files, then the helper that brings the kernel in line with them (--check in check mode)
+  azblink.nfv.azb_files:
+    files:
+      - path: /etc/sysctl.d/60-azblink.conf
+        content: "{{ lookup('ansible.builtin.template', 'sysctl.conf.j2') }}"
+    helpers:
+      - argv: [/usr/local/lib/azblink/apply-sysctls, /etc/sysctl.d/60-azblink.conf]
 
 - name: Reload systemd only when a unit changed
   ansible.builtin.systemd_service:
@@ -136,6 +164,11 @@ changed_units:
   returned: always
   type: dict
   sample: {"ulogd2.service": ["start"]}
+changed_helpers:
+  description: Each helper that changed (or would change) something, by its command line, with its C(changed) lines.
+  returned: always
+  type: dict
+  sample: {"/usr/local/lib/azblink/apply-sysctls /etc/sysctl.d/60-azblink.conf": ["changed net.ipv4.ip_forward 0 -> 1"]}
 daemon_reloaded:
   description: Whether systemd re-read its units (a file under a systemd directory changed and O(units) is set).
   returned: always
@@ -143,6 +176,7 @@ daemon_reloaded:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils import files
+from ansible_collections.azblink.nfv.plugins.module_utils import helpers
 from ansible_collections.azblink.nfv.plugins.module_utils import units
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
@@ -162,6 +196,8 @@ def main():
             name=dict(type="str", required=True),
             enabled=dict(type="bool"),
             state=dict(type="str", choices=["started", "stopped"]),
+        )), helpers=dict(type="list", elements="dict", default=[], options=dict(
+            argv=dict(type="list", elements="str", required=True),
         ))),
         supports_check_mode=True,
     )
@@ -169,6 +205,7 @@ def main():
     try:
         changes = files.plan(module.params["files"])
         units.check(wanted_units)
+        helpers.check(module.params["helpers"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     if changes and not module.check_mode:
@@ -186,13 +223,20 @@ def main():
                 adapter.apply(unit_changes)
         except units.UnitsError as exc:
             module.fail_json(msg=str(exc), changed_paths=changed_paths)
-    result = dict(changed=bool(changes or unit_changes), changed_paths=changed_paths,
+    try:
+        helper_changes = helpers.run(module.params["helpers"], module.run_command, module.check_mode, changed_paths)
+    except helpers.HelperError as exc:
+        module.fail_json(msg=str(exc), changed_paths=changed_paths, changed_units=dict(unit_changes))
+    result = dict(changed=bool(changes or unit_changes or helper_changes), changed_paths=changed_paths,
                   changes=dict((e["path"], a) for e, a in changes),
-                  changed_units=dict(unit_changes), daemon_reloaded=reload_units)
+                  changed_units=dict(unit_changes), changed_helpers=dict(helper_changes),
+                  daemon_reloaded=reload_units)
     if module._diff:
         result["diff"] = files.diff(changes, module.check_mode)
         if unit_changes:
             result["diff"]["after"] += "".join("%s: %s\n" % (n, ", ".join(a)) for n, a in unit_changes)
+        for _cmd, lines in helper_changes:
+            result["diff"]["after"] += "".join("%s\n" % line for line in lines)
     module.exit_json(**result)
 
 
