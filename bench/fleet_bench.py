@@ -16,6 +16,8 @@ Settings compared, in the same run, alternating at each size (the load moves bet
   no-pipe   this tree's, without pipelining (Ansible's default)
   mitogen   this tree's under Mitogen's linear strategy (--mitogen DIR: an unpacked mitogen wheel;
             optional, never a dependency of the collection)
+  floor     Ansible's floor: a play of as many tasks of the same kinds per box doing nothing
+            (FLOOR_SHAPE), on the same boxes
 
 Usage: python -m bench.fleet_bench [--sizes 1,5,10,20] [--settings repo,before] [--before REV] [--drift]
 (root). The machine's cores are shared with the appliances: wall times measure the machine as much
@@ -47,7 +49,25 @@ SETTINGS = {
     "before": {},
     "no-pipe": {"ANSIBLE_PIPELINING": "False"},
     "mitogen": {"ANSIBLE_STRATEGY": "mitogen_linear"},
+    "floor": {},
 }
+# Ansible's floor for a no-op rollout: a play of as many tasks per box, of the same kinds, doing
+# nothing (the no-op rollout of the hypervisor + zones site on one box ran 37 tasks in workers:
+# 10 remote module runs, 14 on the controller - includes, argument checks, set_fact, assert - and
+# 13 skipped).
+FLOOR_SHAPE = {"remote": 10, "controller": 14, "skipped": 13}
+FLOOR_PLAYBOOK = os.path.join(BENCH_DIR, "fleet-floor.yml")
+
+
+def floor_playbook(shape=None):
+    """The floor play: ping for a remote module run, set_fact for a controller task, a skipped ping."""
+    shape = shape or FLOOR_SHAPE
+    tasks = ([{"name": "remote %d" % i, "ansible.builtin.ping": {}} for i in range(shape["remote"])]
+             + [{"name": "controller %d" % i, "ansible.builtin.set_fact": {"azb_floor_%d" % i: i}}
+                for i in range(shape["controller"])]
+             + [{"name": "skipped %d" % i, "ansible.builtin.ping": {}, "when": False} for i in range(shape["skipped"])])
+    return [{"name": "Ansible's floor for a no-op rollout", "hosts": "azb_appliances", "gather_facts": False,
+             "become": True, "tasks": tasks}]
 
 
 def extra_inventory(boxes):
@@ -78,8 +98,9 @@ def run(playbook, boxes, setting, args, extra=()):
     if setting == "mitogen":
         env["ANSIBLE_STRATEGY_PLUGINS"] = os.path.join(args.mitogen, "ansible_mitogen", "plugins", "strategy")
     env.update(SETTINGS[setting])
-    argv = [os.path.join(BIN, "ansible-playbook"), "-i", LAB_INVENTORY, "-i", FLEET, "-i", EXTRA_INVENTORY,
-            "azblink.nfv." + playbook, "-l", ",".join(boxes + ["localhost"])] + list(extra)
+    book = FLOOR_PLAYBOOK if setting == "floor" else "azblink.nfv." + playbook
+    argv = [os.path.join(BIN, "ansible-playbook"), "-i", LAB_INVENTORY, "-i", FLEET, "-i", EXTRA_INVENTORY, book,
+            "-l", ",".join(boxes + ["localhost"])] + list(extra)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     res = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=1800)
@@ -144,6 +165,8 @@ def main(argv=None):
     os.makedirs(BENCH_DIR, exist_ok=True)
     with open(EXTRA_INVENTORY, "w") as fh:
         yaml.safe_dump(extra_inventory(EXTRA_BOXES), fh)
+    with open(FLOOR_PLAYBOOK, "w") as fh:
+        yaml.safe_dump(floor_playbook(), fh, sort_keys=False)
     new = ensure_fleet(max(sizes))
     avail = BOXES[:max(sizes)]
     rows = []
@@ -156,7 +179,7 @@ def main(argv=None):
     for n in sizes:
         for setting in args.settings.split(","):
             runs = [("no-op converge", run("rollout", avail[:n], setting, args, ["-e", '{"azb_rollout_batches": ["100%"]}']))]
-            if args.drift:
+            if args.drift and setting != "floor":
                 runs.append(("drift report", run("drift", avail[:n], setting, args)))
             for what, res in runs:
                 rows.append((what, setting, n, res))
