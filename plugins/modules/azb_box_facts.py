@@ -87,42 +87,20 @@ ansible_facts:
       returned: always
 """
 
-import os
-import platform
-
-from ansible.module_utils.facts.hardware.linux import LinuxHardware
-from ansible.module_utils.facts.system.distribution import Distribution
+from ansible_collections.azblink.nfv.plugins.module_utils import box_facts
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
-DPKG_QUERY = ["dpkg-query", "--show", "--showformat=${db:Status-Status} ${Package}\\n"]
-
-
-def installed_packages(dpkg_output):
-    """dpkg-query's 'STATUS NAME' lines -> the names whose status is installed."""
-    out = []
-    for line in dpkg_output.splitlines():
-        status, _sep, name = line.partition(" ")
-        if status == "installed" and name:
-            out.append(name)
-    return out
+# Kept here for their callers and tests (the logic is in module_utils/box_facts.py, shared with azb_files).
+DPKG_QUERY = box_facts.DPKG_QUERY
+installed_packages = box_facts.installed_packages
 
 
 def main():
     module = AuditedModule(argument_spec={}, supports_check_mode=True)
-    facts = {}
-    for key, value in Distribution(module).get_distribution_facts().items():
-        if key in ("distribution", "distribution_version", "distribution_major_version", "os_family"):
-            facts["ansible_" + key] = value
-    hardware = LinuxHardware(module)
-    facts["ansible_memtotal_mb"] = hardware.get_memory_facts().get("memtotal_mb")
-    cpu = hardware.get_cpu_facts(collected_facts={"ansible_architecture": platform.machine()})
-    facts["ansible_processor_vcpus"] = cpu.get("processor_vcpus")
-    rc, out, err = module.run_command(DPKG_QUERY)
-    if rc != 0:
-        module.fail_json(msg="dpkg-query failed: %s" % (err or out).strip())
-    facts["azb_installed_packages"] = installed_packages(out)
-    # as the hypervisor role's probe (test -w): access(2), so a read-only mount answers no
-    facts["azb_cgroups_writable"] = os.access("/sys/fs/cgroup", os.W_OK)
+    try:
+        facts = box_facts.gather(module)
+    except box_facts.BoxFactsError as exc:
+        module.fail_json(msg=str(exc))
     module.exit_json(changed=False, ansible_facts=facts)
 
 

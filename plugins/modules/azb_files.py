@@ -29,6 +29,8 @@ description:
   - With O(helpers), the role's own programs that compare live state with the files and fix it
     (a sysctl applier, a storage pool helper) run last in the same call, where
     C(ansible.builtin.command) costs a round trip each.
+  - With O(facts), the call also returns what M(azblink.nfv.azb_box_facts) returns, learned before
+    anything changes: the first call of a play that has not learned them saves that round trip.
 author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
@@ -111,6 +113,12 @@ options:
         type: list
         elements: str
         required: true
+  facts:
+    description:
+      - Also learn what the roles read of the box, as M(azblink.nfv.azb_box_facts) does (the same
+        facts, returned as C(ansible_facts)), before anything changes.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -169,12 +177,18 @@ changed_helpers:
   returned: always
   type: dict
   sample: {"/usr/local/lib/azblink/apply-sysctls /etc/sysctl.d/60-azblink.conf": ["changed net.ipv4.ip_forward 0 -> 1"]}
+ansible_facts:
+  description: With O(facts), what M(azblink.nfv.azb_box_facts) returns (distribution, memory, vCPUs, installed packages, cgroups).
+  returned: when O(facts) is true
+  type: dict
+  sample: {"ansible_os_family": "Debian", "azb_installed_packages": ["libvirt-daemon-system"], "azb_cgroups_writable": false}
 daemon_reloaded:
   description: Whether systemd re-read its units (a file under a systemd directory changed and O(units) is set).
   returned: always
   type: bool
 """
 
+from ansible_collections.azblink.nfv.plugins.module_utils import box_facts
 from ansible_collections.azblink.nfv.plugins.module_utils import files
 from ansible_collections.azblink.nfv.plugins.module_utils import helpers
 from ansible_collections.azblink.nfv.plugins.module_utils import units
@@ -198,10 +212,16 @@ def main():
             state=dict(type="str", choices=["started", "stopped"]),
         )), helpers=dict(type="list", elements="dict", default=[], options=dict(
             argv=dict(type="list", elements="str", required=True),
-        ))),
+        )), facts=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
     wanted_units = module.params["units"]
+    facts = {}
+    if module.params["facts"]:
+        try:
+            facts = box_facts.gather(module)
+        except box_facts.BoxFactsError as exc:
+            module.fail_json(msg=str(exc))
     try:
         changes = files.plan(module.params["files"])
         units.check(wanted_units)
@@ -231,6 +251,8 @@ def main():
                   changes=dict((e["path"], a) for e, a in changes),
                   changed_units=dict(unit_changes), changed_helpers=dict(helper_changes),
                   daemon_reloaded=reload_units)
+    if module.params["facts"]:
+        result["ansible_facts"] = facts
     if module._diff:
         result["diff"] = files.diff(changes, module.check_mode)
         if unit_changes:
