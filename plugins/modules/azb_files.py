@@ -30,7 +30,7 @@ description:
     (a sysctl applier, a storage pool helper) run last in the same call, where
     C(ansible.builtin.command) costs a round trip each.
   - With O(facts), the call also returns what M(azblink.nfv.azb_box_facts) returns, learned before
-    anything changes: the first call of a play that has not learned them saves that round trip.
+    anything changes (the first call of a play that has not learned them saves that round trip).
 author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
