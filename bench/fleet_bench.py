@@ -137,6 +137,16 @@ def per_added_box(rows):
     return out
 
 
+def slope(points):
+    """Least-squares slope of (boxes, CPU s) points: CPU s per added box over every size measured
+    (one size's step moves with the load; the fit over all of them much less)."""
+    n = float(len(points))
+    mx = sum(x for x, _y in points) / n
+    my = sum(y for _x, y in points) / n
+    den = sum((x - mx) ** 2 for x, _y in points)
+    return sum((x - mx) * (y - my) for x, y in points) / den if den else None
+
+
 def mermaid(rows, what, field, title, unit):
     """A Mermaid xychart (GitHub renders it in Markdown) of field against fleet size, a line per setting."""
     settings = sorted({row[1] for row in rows if row[0] == what})
@@ -193,6 +203,11 @@ def main(argv=None):
         per_box = added.get((what, setting), {}).get(n)
         print("| %s | %s | %d | %.1f | %.1f | %s | %.0f | %d |" % (
             what, setting, n, r["wall"], r["cpu"], "-" if per_box is None else "%.2f" % per_box, r["rss_mib"], r["rc"]))
+    print()
+    for key in sorted({(row[0], row[1]) for row in rows if row[0] != "first converge"}):
+        fit = slope([(n, r["cpu"]) for what, setting, n, r in rows if (what, setting) == key])
+        if fit is not None:
+            print("%s, %s: %.2f controller CPU s per added box (least-squares slope over every size)" % (key[0], key[1], fit))
     for what in sorted({row[0] for row in rows if row[0] != "first converge"}):
         print()
         print(mermaid(rows, what, "cpu", "%s: controller CPU" % what, "CPU s"))
