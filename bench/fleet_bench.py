@@ -93,7 +93,7 @@ def run(playbook, boxes, setting, args, extra=()):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"),
                AZB_REPORT_DIR=os.path.join(REPO, "build", "bench-reports"))
-    if setting == "before":
+    if setting == "before":  # args is only read for the settings that need it
         env["ANSIBLE_COLLECTIONS_PATH"], env["ANSIBLE_CONFIG"] = collection_at(args.before)
     if setting == "mitogen":
         env["ANSIBLE_STRATEGY_PLUGINS"] = os.path.join(args.mitogen, "ansible_mitogen", "plugins", "strategy")
@@ -125,6 +125,23 @@ def ensure_fleet(n):
         subprocess.run([os.path.join(BIN, "python"), "-m", "tests.lab.azblab", "--inventory", LAB_INVENTORY,
                         "up", "--names"] + sorted(set(wanted) | running), cwd=REPO, check=True)
     return missing
+
+
+def per_task_cost(boxes, tasks=20):
+    """Ansible's controller CPU per task and box, by kind: plays of `tasks` identical tasks on one
+    box and on all of `boxes`; -> {kind: ms}."""
+    kinds = {"remote module run (ping)": {"ansible.builtin.ping": {}},
+             "set_fact": {"ansible.builtin.set_fact": {"azb_floor": 1}},
+             "skipped task": {"ansible.builtin.ping": {}, "when": False}}
+    out = {}
+    for kind, task in kinds.items():
+        with open(FLOOR_PLAYBOOK, "w") as fh:
+            yaml.safe_dump([{"name": kind, "hosts": "azb_appliances", "gather_facts": False, "become": True,
+                             "tasks": [dict(task, name="%s %d" % (kind, i)) for i in range(tasks)]}], fh, sort_keys=False)
+        one = run("rollout", boxes[:1], "floor", None)["cpu"]
+        many = run("rollout", boxes, "floor", None)["cpu"]
+        out[kind] = (many - one) / (len(boxes) - 1) / tasks * 1000
+    return out
 
 
 def per_added_box(rows):
@@ -168,6 +185,8 @@ def main(argv=None):
     ap.add_argument("--before", default="7ea810d", help="the revision the 'before' setting runs")
     ap.add_argument("--mitogen", default="", help="an unpacked mitogen wheel (for the mitogen setting)")
     ap.add_argument("--drift", action="store_true", help="also time drift.yml at each size")
+    ap.add_argument("--per-task", action="store_true",
+                    help="only Ansible's controller CPU per task and box, by kind (20-task plays on 1 box and on the largest size)")
     args = ap.parse_args(argv)
     sizes = [int(n) for n in args.sizes.split(",")]
     if max(sizes) > len(BOXES):
@@ -179,6 +198,10 @@ def main(argv=None):
         yaml.safe_dump(floor_playbook(), fh, sort_keys=False)
     new = ensure_fleet(max(sizes))
     avail = BOXES[:max(sizes)]
+    if args.per_task:
+        for kind, ms in per_task_cost(avail).items():
+            print("%-26s %5.1f ms of controller CPU per task and box" % (kind, ms))
+        return
     rows = []
     if new:
         # Boxes just started: their first converge (the whole fleet, one batch) is a figure too.
