@@ -90,10 +90,6 @@ ansible_facts:
 from ansible_collections.azblink.nfv.plugins.module_utils import box_facts
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
-# Kept here for their callers and tests (the logic is in module_utils/box_facts.py, shared with azb_files).
-DPKG_QUERY = box_facts.DPKG_QUERY
-installed_packages = box_facts.installed_packages
-
 
 def main():
     module = AuditedModule(argument_spec={}, supports_check_mode=True)
