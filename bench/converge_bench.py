@@ -37,6 +37,8 @@ import time
 
 import yaml
 
+from bench import lablib
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv/bin/python")
 PLAYBOOK = os.path.join(REPO, ".venv/bin/ansible-playbook")
@@ -176,12 +178,8 @@ class Bench(object):
     def baseline(self, rev):
         """The collection as it was at `rev` (git archive), to be measured in the same run."""
         root = os.path.join(self.tmp, "baseline")
-        dest = os.path.join(root, "ansible_collections", "azblink", "nfv")
         shutil.rmtree(root, ignore_errors=True)
-        os.makedirs(dest)
-        archive = subprocess.run(["git", "archive", rev], cwd=REPO, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
-        return root, os.path.join(dest, "playbooks", "site.yml")
+        return root, os.path.join(lablib.collection_at(rev, root), "playbooks", "site.yml")
 
     # --- the runs ---------------------------------------------------------------------------------
     def main(self):

@@ -32,6 +32,8 @@ import time
 
 import yaml
 
+from bench import lablib
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LAB_INVENTORY = os.path.join(REPO, ".lab", "fleet-inventory.yml")
 FLEET = os.path.join(REPO, "inventories", "fleet-lab")
@@ -79,14 +81,9 @@ def extra_inventory(boxes):
 
 
 def collection_at(rev):
-    """-> (collections path, ansible.cfg) of the collection at rev, from git archive (built once)."""
+    """-> (collections path, ansible.cfg) of the collection at rev (built once under build/bench)."""
     root = os.path.join(BENCH_DIR, "collection-" + rev)
-    tree = os.path.join(root, "ansible_collections", "azblink", "nfv")
-    if not os.path.isdir(tree):
-        os.makedirs(tree)
-        archive = subprocess.run(["git", "archive", rev], cwd=REPO, check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
-    return root, os.path.join(tree, "ansible.cfg")
+    return root, os.path.join(lablib.collection_at(rev, root), "ansible.cfg")
 
 
 def run(playbook, boxes, setting, args, extra=()):

@@ -1,5 +1,6 @@
 """What the benchmarks share: commands with a time bound, the lab CLI, an appliance's inventory
-entry and ssh, a converge of roles, a Molecule step and the p95 they report."""
+entry and ssh, a converge of roles, a Molecule step, the p95 they report and the collection at an
+earlier revision."""
 import json
 import os
 import subprocess
@@ -10,6 +11,17 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.path.join(REPO, ".venv", "bin", "python")
+
+
+def collection_at(rev, root):
+    """The collection as it was at `rev` (git archive) under `root`/ansible_collections/azblink/nfv,
+    extracted once; -> that tree (pass `root` as the collections path)."""
+    tree = os.path.join(root, "ansible_collections", "azblink", "nfv")
+    if not os.path.isdir(tree):
+        os.makedirs(tree)
+        archive = subprocess.run(["git", "archive", rev], cwd=REPO, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+    return tree
 
 
 def sh(argv, check=True, data=None, timeout=600):
