@@ -122,7 +122,14 @@ def test_fleet_playbooks_converge_the_site_role_unless_narrowed(playbook):
 
 
 def _includes(tasks, tasks_from):
-    return [t for t in _tasks(tasks) if (t.get("ansible.builtin.include_role") or {}).get("tasks_from") == tasks_from]
+    """The tasks that take ("lock") or release ("unlock") the converge lock: the fleet role's task
+    files, or its action called directly."""
+    def lock_state(t):
+        if "azblink.nfv.azb_fleet_lock" in t:
+            state = (t["azblink.nfv.azb_fleet_lock"] or {}).get("state", "acquired")
+            return {"acquired": "lock", "released": "unlock"}.get(state)
+        return (t.get("ansible.builtin.include_role") or {}).get("tasks_from")
+    return [t for t in _tasks(tasks) if lock_state(t) == tasks_from]
 
 
 def lock_left_on_failure(play):
@@ -154,3 +161,6 @@ def test_the_lock_check_finds_a_lock_released_in_post_tasks():
         "pre_tasks: the lock is taken outside a block"
     assert lock_left_on_failure({"tasks": [{"block": [lock], "rescue": [unlock]}]}) == \
         "tasks: the block that takes the lock does not release it in always:"
+    action = {"azblink.nfv.azb_fleet_lock": None}
+    assert lock_left_on_failure({"tasks": [action, {"block": [], "always": [unlock]}]}) == \
+        "tasks: the lock is taken outside a block"

@@ -2,7 +2,7 @@
 from ansible_collections.azblink.nfv.plugins.plugin_utils.fleet_report import FleetReport, diff_text, markdown
 
 ZONE = {"task": "Converge zones", "role": "zones", "action": "azblink.nfv.azb_zone"}
-GATE = {"task": "Pass the health gate", "role": "fleet", "action": "ansible.builtin.assert"}
+GATE = {"task": "Pass the health gate", "role": "fleet", "action": "azblink.nfv.azb_fleet_gate"}
 STOP = {"task": "Stop the rollout", "role": None, "action": "ansible.builtin.fail"}
 ALL = ["a1", "a2", "a3", "a4", "a5"]
 
