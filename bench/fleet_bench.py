@@ -2,7 +2,8 @@
 with the number of appliances, and what the settings a user would reach for change.
 
 On the fleet's lab appliances (lab-a25..lab-a30, the fleet-lab inventory, then 14 more laid onto its
-five sites by a generated inventory layer; the site is hypervisor + zones) it runs, for each fleet size N
+five sites by a generated inventory layer; the site is hypervisor + zones, or with --site reference
+the whole reference site of inventories/lab on every box) it runs, for each fleet size N
 and each controller setting, a no-op converge (rollout.yml in one batch: lock, roles, gate) and,
 with --drift, a drift report (drift.yml: check mode and diff), and reads the controller's cost from
 the kernel (user+system CPU seconds and peak RSS of ansible-playbook and its workers, via
@@ -11,13 +12,13 @@ too). Not a test: it prints a table and a Mermaid chart of CPU and wall time aga
 
 Settings compared, in the same run, alternating at each size (the load moves between them):
   repo      the collection and ansible.cfg of this tree (pipelining, SSH ControlPersist, forks 20,
-            facts not injected as variables)
+            facts injected as variables, Ansible's default)
   before    the whole collection and its ansible.cfg at --before REV (git archive under build/bench)
   no-pipe   this tree's, without pipelining (Ansible's default)
   mitogen   this tree's under Mitogen's linear strategy (--mitogen DIR: an unpacked mitogen wheel;
             optional, never a dependency of the collection)
   floor     Ansible's floor: a play of as many tasks of the same kinds per box doing nothing
-            (FLOOR_SHAPE), on the same boxes
+            (SITES_RUN's floor), on the same boxes
 
 Usage: python -m bench.fleet_bench [--sizes 1,5,10,20] [--settings repo,before] [--before REV] [--drift]
 (root). The machine's cores are shared with the appliances: wall times measure the machine as much
@@ -26,6 +27,7 @@ as Ansible; controller CPU seconds per added box is the honest figure.
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +35,7 @@ import time
 import yaml
 
 from bench import lablib
+from tests.lab import demo
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LAB_INVENTORY = os.path.join(REPO, ".lab", "fleet-inventory.yml")
@@ -46,6 +49,9 @@ EXTRA_BOXES = ["lab-a%d" % i for i in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 1
 BOXES = FLEET_BOXES + EXTRA_BOXES
 SITES = ["acme_hq", "acme_north", "acme_south", "globex_east", "globex_west"]
 EXTRA_INVENTORY = os.path.join(BENCH_DIR, "fleet-extra.yml")
+# This tree's collection as `make collection` placed it, copied when the bench starts: a rebuild
+# during a run does not change what the runs measure.
+REPO_COLLECTIONS = os.path.join(BENCH_DIR, "collection-worktree")
 SETTINGS = {
     "repo": {},
     "before": {},
@@ -53,22 +59,35 @@ SETTINGS = {
     "mitogen": {"ANSIBLE_STRATEGY": "mitogen_linear"},
     "floor": {},
 }
-# Ansible's floor for a no-op rollout: a play of as many tasks per box, of the same kinds, doing
-# nothing (the no-op rollout of the hypervisor + zones site on one box ran 36 tasks: 7 remote
-# module runs, 16 on the controller - includes, argument checks, set_fact, assert - and 13
-# skipped; counted 2026-12-02 at 473d0aa).
-FLOOR_SHAPE = {"remote": 7, "controller": 16, "skipped": 13}
+# The sites the fleet converges (--site):
+#   fleet-lab  inventories/fleet-lab: two tenants, five sites, hypervisor + zones (azb_site_roles)
+#   reference  inventories/lab: the reference site on every box (two WANs with failover, four zones
+#              and a port forward, the CA with an OpenVPN road warrior, a VM in the office zone)
+# with Ansible's floor for each: a play of as many tasks per box, of the same kinds, doing nothing
+# (remote module runs, tasks on the controller - includes, argument checks, asserts - and skipped
+# tasks of one box's no-op rollout, counted from its output (ansible.posix.json) on 2026-12-02).
+SITES_RUN = {
+    "fleet-lab": {"inventories": [FLEET, EXTRA_INVENTORY], "hosts": "azb_appliances", "extra": [],
+                  "floor": {"remote": 7, "controller": 6, "skipped": 8}},
+    "reference": {"inventories": [os.path.join(REPO, "inventories", "lab")], "hosts": "azb_lab",
+                  # The CA and exported road-warrior files in build/bench (the lab layer puts them
+                  # beside the playbook, inside the collection that `make collection` replaces).
+                  "extra": ["-e", "azb_target=azb_lab", "-e", "azb_pki_dir=%s/pki" % BENCH_DIR,
+                            "-e", "azb_vpn_export_local_dir=%s/vpn-export" % BENCH_DIR,
+                            # The gate fetches a page through the WANs, as the fleet-lab's does.
+                            "-e", "azb_fleet_gate_probe_url=http://203.0.113.10/ip"],
+                  "floor": {"remote": 14, "controller": 16, "skipped": 17}},
+}
 FLOOR_PLAYBOOK = os.path.join(BENCH_DIR, "fleet-floor.yml")
 
 
-def floor_playbook(shape=None):
+def floor_playbook(shape, hosts):
     """The floor play: ping for a remote module run, set_fact for a controller task, a skipped ping."""
-    shape = shape or FLOOR_SHAPE
     tasks = ([{"name": "remote %d" % i, "ansible.builtin.ping": {}} for i in range(shape["remote"])]
              + [{"name": "controller %d" % i, "ansible.builtin.set_fact": {"azb_floor_%d" % i: i}}
                 for i in range(shape["controller"])]
              + [{"name": "skipped %d" % i, "ansible.builtin.ping": {}, "when": False} for i in range(shape["skipped"])])
-    return [{"name": "Ansible's floor for a no-op rollout", "hosts": "azb_appliances", "gather_facts": False,
+    return [{"name": "Ansible's floor for a no-op rollout", "hosts": hosts, "gather_facts": False,
              "become": True, "tasks": tasks}]
 
 
@@ -88,7 +107,7 @@ def collection_at(rev):
 
 def run(playbook, boxes, setting, args, extra=()):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"),
+               ANSIBLE_COLLECTIONS_PATH=REPO_COLLECTIONS,
                AZB_REPORT_DIR=os.path.join(REPO, "build", "bench-reports"))
     if setting == "before":  # args is only read for the settings that need it
         env["ANSIBLE_COLLECTIONS_PATH"], env["ANSIBLE_CONFIG"] = collection_at(args.before)
@@ -96,8 +115,11 @@ def run(playbook, boxes, setting, args, extra=()):
         env["ANSIBLE_STRATEGY_PLUGINS"] = os.path.join(args.mitogen, "ansible_mitogen", "plugins", "strategy")
     env.update(SETTINGS[setting])
     book = FLOOR_PLAYBOOK if setting == "floor" else "azblink.nfv." + playbook
-    argv = [os.path.join(BIN, "ansible-playbook"), "-i", LAB_INVENTORY, "-i", FLEET, "-i", EXTRA_INVENTORY, book,
-            "-l", ",".join(boxes + ["localhost"])] + list(extra)
+    site = SITES_RUN[args.site]
+    argv = [os.path.join(BIN, "ansible-playbook"), "-i", LAB_INVENTORY]
+    for inventory in site["inventories"]:
+        argv += ["-i", inventory]
+    argv += [book, "-l", ",".join(boxes + ["localhost"])] + site["extra"] + list(extra)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     res = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=1800)
@@ -110,8 +132,9 @@ def run(playbook, boxes, setting, args, extra=()):
     return {"rc": res.returncode, "wall": wall, "cpu": cpu, "rss_mib": after.ru_maxrss / 1024.0}
 
 
-def ensure_fleet(n):
-    """The first n fleet appliances running (started with the lab if not); -> those that were new."""
+def ensure_fleet(n, site):
+    """The first n fleet appliances running (started with the lab if not; for the reference site with
+    the demo's client host in each zone, whose links its zones take); -> those that were new."""
     running = set()
     if os.path.exists(LAB_INVENTORY):
         with open(LAB_INVENTORY) as fh:
@@ -121,10 +144,15 @@ def ensure_fleet(n):
     if missing:
         subprocess.run([os.path.join(BIN, "python"), "-m", "tests.lab.azblab", "--inventory", LAB_INVENTORY,
                         "up", "--names"] + sorted(set(wanted) | running), cwd=REPO, check=True)
+        for box in missing if site == "reference" else []:
+            for label, bridge, address, gateway in demo.CLIENTS:
+                subprocess.run([os.path.join(BIN, "python"), "-m", "tests.lab.azblab", "--inventory", LAB_INVENTORY,
+                                "client", "add", box, label, "--bridge", bridge, "--address", address,
+                                "--gateway", gateway], cwd=REPO, check=True, capture_output=True)
     return missing
 
 
-def per_task_cost(boxes, tasks=20):
+def per_task_cost(boxes, args, tasks=20):
     """Ansible's controller CPU per task and box, by kind: plays of `tasks` identical tasks on one
     box and on all of `boxes`; -> {kind: ms}."""
     kinds = {"remote module run (ping)": {"ansible.builtin.ping": {}},
@@ -133,10 +161,10 @@ def per_task_cost(boxes, tasks=20):
     out = {}
     for kind, task in kinds.items():
         with open(FLOOR_PLAYBOOK, "w") as fh:
-            yaml.safe_dump([{"name": kind, "hosts": "azb_appliances", "gather_facts": False, "become": True,
+            yaml.safe_dump([{"name": kind, "hosts": SITES_RUN[args.site]["hosts"], "gather_facts": False, "become": True,
                              "tasks": [dict(task, name="%s %d" % (kind, i)) for i in range(tasks)]}], fh, sort_keys=False)
-        one = run("rollout", boxes[:1], "floor", None)["cpu"]
-        many = run("rollout", boxes, "floor", None)["cpu"]
+        one = run("rollout", boxes[:1], "floor", args)["cpu"]
+        many = run("rollout", boxes, "floor", args)["cpu"]
         out[kind] = (many - one) / (len(boxes) - 1) / tasks * 1000
     return out
 
@@ -182,6 +210,7 @@ def main(argv=None):
     ap.add_argument("--before", default="7ea810d", help="the revision the 'before' setting runs")
     ap.add_argument("--mitogen", default="", help="an unpacked mitogen wheel (for the mitogen setting)")
     ap.add_argument("--drift", action="store_true", help="also time drift.yml at each size")
+    ap.add_argument("--site", choices=sorted(SITES_RUN), default="fleet-lab", help="the site every box runs")
     ap.add_argument("--per-task", action="store_true",
                     help="only Ansible's controller CPU per task and box, by kind (20-task plays on 1 box and on the largest size)")
     args = ap.parse_args(argv)
@@ -192,11 +221,13 @@ def main(argv=None):
     with open(EXTRA_INVENTORY, "w") as fh:
         yaml.safe_dump(extra_inventory(EXTRA_BOXES), fh)
     with open(FLOOR_PLAYBOOK, "w") as fh:
-        yaml.safe_dump(floor_playbook(), fh, sort_keys=False)
-    new = ensure_fleet(max(sizes))
+        yaml.safe_dump(floor_playbook(SITES_RUN[args.site]["floor"], SITES_RUN[args.site]["hosts"]), fh, sort_keys=False)
+    shutil.rmtree(REPO_COLLECTIONS, ignore_errors=True)
+    shutil.copytree(os.path.join(REPO, "build", "collections"), REPO_COLLECTIONS, symlinks=True)
+    new = ensure_fleet(max(sizes), args.site)
     avail = BOXES[:max(sizes)]
     if args.per_task:
-        for kind, ms in per_task_cost(avail).items():
+        for kind, ms in per_task_cost(avail, args).items():
             print("%-26s %5.1f ms of controller CPU per task and box" % (kind, ms))
         return
     rows = []

@@ -52,6 +52,19 @@ def azb_site_vpn_tunnels(box, host, hostvars=None):
     return _run("azb_vpn_tunnels", lambda: implied.vpn_tunnels(_view(box, host, hostvars)))
 
 
+def azb_vpn_peered_tunnels(tunnels, host):
+    """The WireGuard tunnels (the default type) with a peer other than ``host``: the ones whose keys
+    the peers must learn from each other before either side can build them (OpenVPN and IPsec
+    peers authenticate with the CA's certificates; road warriors are clients, not peers)."""
+    out = []
+    for t in tunnels or []:
+        if not isinstance(t, dict) or (t.get("type") or "wireguard") != "wireguard":
+            continue
+        if any(isinstance(p, dict) and p.get("name") not in (None, host) for p in t.get("peers") or []):
+            out.append(t)
+    return out
+
+
 def azb_site_hosts(declared, vms=None):
     return _run("azb_hosts", lambda: inv_hosts.with_vms(declared, vms))
 
@@ -65,4 +78,4 @@ class FilterModule(object):
         return {"azb_site_inputs": azb_site_inputs, "azb_site_zones": azb_site_zones,
                 "azb_site_wan_tunnels": azb_site_wan_tunnels, "azb_site_hosts": azb_site_hosts,
                 "azb_site_forwards": azb_site_forwards, "azb_site_routing_tunnels": azb_site_routing_tunnels,
-                "azb_site_vpn_tunnels": azb_site_vpn_tunnels}
+                "azb_site_vpn_tunnels": azb_site_vpn_tunnels, "azb_vpn_peered_tunnels": azb_vpn_peered_tunnels}

@@ -2,6 +2,7 @@
 ``changed_when: false``) must run in check mode too (``check_mode: false``). Skipped, it leaves no
 rc or stdout behind, and the tasks that decide on it then report a change that is not there (the
 hypervisor role's cgroup probe did: every --check on a converged box said changed=2)."""
+import ast
 import glob
 import os
 import re
@@ -69,23 +70,34 @@ def _names(expr):
     return [w.strip("'") for w in re.findall(r"'([a-z_]+)'", expr)]
 
 
+OPTIONAL_LOOP = re.compile(r"^\{\{ azb_site_declared_roles \| intersect\((\[[^]]*\])\) \}\}$")
+
+
+def _site_steps():
+    """(role, optional) for each role the site role's tasks run, in order: an import, or one of the
+    names an include loops over (those of the declared roles it keeps)."""
+    for t in _yaml("roles", "site", "tasks", "main.yml"):
+        if "ansible.builtin.import_role" in t:
+            yield t["ansible.builtin.import_role"]["name"].split(".")[-1], False
+            continue
+        match = OPTIONAL_LOOP.match(t["loop"])
+        assert match and t["ansible.builtin.include_role"]["name"] == "azblink.nfv.{{ azb_site_optional_role }}", t
+        for name in ast.literal_eval(match.group(1)):
+            yield name, True
+
+
 def _site_role_order():
     """The site role's roles as it runs them: its dependencies, then its imports and includes."""
-    deps = [d["role"] for d in _yaml("roles", "site", "meta", "main.yml")["dependencies"]]
-    steps = [(t.get("ansible.builtin.import_role") or t.get("ansible.builtin.include_role"))["name"]
-             for t in _yaml("roles", "site", "tasks", "main.yml")]
-    return [n.split(".")[-1] for n in deps + steps]
+    deps = [d["role"].split(".")[-1] for d in _yaml("roles", "site", "meta", "main.yml")["dependencies"]]
+    return deps + [name for name, _optional in _site_steps()]
 
 
 def test_the_site_role_runs_the_declared_roles_in_order():
     declared = _yaml("roles", "site", "defaults", "main.yml")["azb_site_declared_roles"]
     assert _site_role_order() == _names(declared)
-    # every optional role is included under its entry of the list, the others imported
-    for t in _yaml("roles", "site", "tasks", "main.yml"):
-        if "ansible.builtin.include_role" in t:
-            name = t["ansible.builtin.include_role"]["name"].split(".")[-1]
-            assert t["when"] == "'%s' in azb_site_declared_roles" % name
-            assert "(['%s'] if" % name in declared
+    # every optional role is included where the list declares it conditionally, the others imported
+    for name, optional in _site_steps():
+        assert ("(['%s'] if" % name in declared) == optional, name
 
 
 def test_the_fleet_playbooks_converge_the_roles_of_the_site():

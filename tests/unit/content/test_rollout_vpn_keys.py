@@ -6,6 +6,7 @@ import os
 
 import yaml
 
+from ansible_collections.azblink.nfv.plugins.filter.azb_site import azb_vpn_peered_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
 from ansible_collections.azblink.nfv.plugins.module_utils.vpn import model
 
@@ -37,7 +38,20 @@ def test_the_keys_play_runs_on_every_target_before_the_batches():
     assert "azb_fleet_report" not in (keys.get("vars") or {})
     include = keys["tasks"][0]
     assert include["ansible.builtin.include_role"]["name"] == "azblink.nfv.fleet"
-    assert include["when"] == "'vpn' in azb_fleet_roles", "skipped (no connection) where no vpn role runs"
+    assert include["when"].split() == (
+        "'vpn' in azb_fleet_roles and azb_vpn_tunnels | default([]) | "
+        "azblink.nfv.azb_vpn_peered_tunnels(inventory_hostname) | length > 0").split(), \
+        "skipped (no connection) where no vpn role runs or no tunnel needs a peer's key"
+
+
+def test_only_wireguard_tunnels_with_other_boxes_as_peers_need_the_keys_first():
+    wg = _tunnel()[0]
+    road_warrior = {"name": "rw", "type": "wireguard", "network": "10.98.0.0/24",
+                    "peers": [{"name": "canary", "address": "10.98.0.1"}], "clients": [{"name": "alice"}]}
+    ovpn = dict(wg, name="ovpn", type="openvpn")
+    untyped = {k: v for k, v in wg.items() if k != "type"}  # WireGuard is the default type
+    assert azb_vpn_peered_tunnels([wg, road_warrior, ovpn, untyped], "canary") == [wg, untyped]
+    assert azb_vpn_peered_tunnels(None, "canary") == []
 
 
 def test_the_keys_tasks_touch_nothing_but_the_keys():
