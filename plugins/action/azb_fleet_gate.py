@@ -8,26 +8,19 @@ shell task and an assert built from Jinja expressions (three tasks per box, temp
 """
 from __future__ import annotations
 
-import datetime
-import shlex
-
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_gate, fleet_lock
+from ansible_collections.azblink.nfv.plugins.plugin_utils.box_script_action import BoxScriptAction, utc_now
 from ansible_collections.azblink.nfv.plugins.plugin_utils.collection_version import collection_version
 from ansible_collections.azblink.nfv.plugins.plugin_utils.task_settings import resolve
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True  # reads only (the record is skipped in check mode)
+class ActionModule(BoxScriptAction):
+    # Reads only in check mode (the record is skipped there).
 
     def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
-        host = task_vars.get("inventory_hostname", "?")
+        task_vars, result, args, host = self.start(tmp, task_vars)
         record_by = args.pop("record_converge_by", None)
         try:
             firewall = args.pop("firewall", None)
@@ -38,11 +31,10 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg="azb_fleet_gate: %s" % exc)
         record = None
         if record_by and not self._task.check_mode:
-            at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            record = fleet_lock.record_command(fleet_lock.record_line(at, record_by, collection_version()))
+            record = fleet_lock.record_command(fleet_lock.record_line(utc_now(), record_by, collection_version()))
         script = fleet_gate.gate_script(pool, firewall, opts["probe_url"], opts["probe_expect"], opts["timeout"],
                                         opts["retries"], opts["libvirt_wait"], record=record)
-        res = self._low_level_execute_command("/bin/bash -c %s" % shlex.quote(script), sudoable=True)
+        res = self.run_bash(script)
         lines = res["stdout"].splitlines()
         failures = fleet_gate.gate_failures(lines, firewall, opts["probe_url"])
         result.update(changed=False, checks=[line.strip() for line in lines if ": " in line], failures=failures)

@@ -9,35 +9,25 @@ controller, where the fleet role's tasks made them with a set_fact, a debug and 
 """
 from __future__ import annotations
 
-import datetime
 import os
-import shlex
 import socket
 
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_lock
+from ansible_collections.azblink.nfv.plugins.plugin_utils.box_script_action import BoxScriptAction, utc_now
 from ansible_collections.azblink.nfv.plugins.plugin_utils.collection_version import collection_version
 from ansible_collections.azblink.nfv.plugins.plugin_utils.task_settings import resolve
 
 
-def _utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True  # taken in check mode too: a drift report read during a converge is noise
+class ActionModule(BoxScriptAction):
+    # Taken in check mode too (BoxScriptAction supports it): a drift report read during a converge is noise.
 
     def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
+        task_vars, result, args, host = self.start(tmp, task_vars)
         state = args.pop("state", "acquired")
         holder = args.pop("holder", None)
         record = args.pop("record", False)
-        host = task_vars.get("inventory_hostname", "?")
         try:
             if state not in ("acquired", "released"):
                 raise ValueError("state: expected acquired or released, got %r" % (state,))
@@ -49,13 +39,10 @@ class ActionModule(ActionBase):
             return self._acquire(result, host, opts, task_vars)
         return self._release(result, opts, holder, record)
 
-    def _run(self, script):
-        return self._low_level_execute_command("/bin/bash -c %s" % shlex.quote(script), sudoable=True)
-
     def _acquire(self, result, host, opts, task_vars):
         holder = fleet_lock.holder_name(os.environ.get("USER") or "ansible", socket.gethostname(),
-                                        task_vars.get("ansible_play_name", ""), _utc_now(), task_vars.get("awx_job_id"))
-        res = self._run(fleet_lock.acquire_script(opts["dir"], holder, opts["wait"], opts["ttl"], opts["break"]))
+                                        task_vars.get("ansible_play_name", ""), utc_now(), task_vars.get("awx_job_id"))
+        res = self.run_bash(fleet_lock.acquire_script(opts["dir"], holder, opts["wait"], opts["ttl"], opts["break"]))
         failed, msg, waited = fleet_lock.acquire_outcome(host, res["rc"], res["stdout"], res["stderr"], opts["wait"], opts["ttl"])
         result.update(changed=False, failed=failed, msg=msg, holder=holder, waited_for=waited, lock_dir=opts["dir"])
         if not failed and waited:
@@ -69,8 +56,8 @@ class ActionModule(ActionBase):
             return dict(result, changed=False, released=False, msg="this run holds no lock on the box")
         line = None
         if record and not self._task.check_mode:
-            line = fleet_lock.record_line(_utc_now(), holder, collection_version())
-        res = self._run(fleet_lock.release_script(opts["dir"], holder, line))
+            line = fleet_lock.record_line(utc_now(), holder, collection_version())
+        res = self.run_bash(fleet_lock.release_script(opts["dir"], holder, line))
         released = "released" in res["stdout"].split()
         result.update(changed=False, released=released, recorded=bool(line) and res["rc"] == 0,
                       msg="released" if released else "the lock was no longer this run's")
