@@ -193,6 +193,11 @@ def cmd_down(args) -> None:
             system.ip(None, "link", "del", app.mgmt_host_ifname, check=False)
         for isp in app.isps:
             system.ip(INET_NS, "route", "del", isp.network, check=False)
+    # The removed appliances' clients went with their namespaces: so do their records.
+    removed = {topo_appliance(i).index for i in range(1, MAX_APPLIANCES + 1) if topo_appliance(i).name in names}
+    kept = [c for c in _clients() if c["appliance"] not in removed]
+    if kept != _clients():
+        _save_clients(kept)
     if existing_indices():
         write_inventory(args.inventory, [], "", "none")
         system.log("other appliances still run: the lab's shared world stays up")
