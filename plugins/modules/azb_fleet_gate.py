@@ -18,11 +18,11 @@ description:
   - Asks libvirtd over its socket (waiting up to O(libvirt_wait) seconds for a just-restarted one),
     reads the storage pool (running and autostarted), IPv4 forwarding and, with O(firewall), the
     zones firewall's forward chain, and with O(probe_url) fetches a page through the WAN (O(retries)
-    more tries 2 s apart). Every check runs; the task fails with one message naming each that failed,
-    for example C(lab-a27 failed its health gate: no egress through the WAN (http://203.0.113.10/ip:
-    timed out)), so a rollout summary says why a box stopped it.
+    more tries 2 s apart). Every check runs; the task fails with one message naming each that failed
+    (for example that the box has no egress through the WAN, with the probe's error), so a rollout
+    summary says why a box stopped it.
   - With O(record_converge_by), records the converge in the box's journal (tag C(azblink-converge))
-    first, in the same round trip: a rollout records the converge that went through, whatever its
+    first, in the same round trip; a rollout records the converge that went through, whatever its
     gate says. Not in check mode.
   - Where a task gives no O(probe_url), O(probe_expect), O(timeout), O(retries) or O(libvirt_wait),
     the inventory's C(azb_fleet_gate_*) variables of the same names apply, else the defaults below.
@@ -82,7 +82,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 checks:
-  description: Each check's line as the box printed it (C(NAME: ok) or C(NAME: why)).
+  description: Each check's line as the box printed it, the check's name and C(ok) or why it failed.
   returned: always
   type: list
   elements: str
