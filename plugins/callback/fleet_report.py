@@ -15,6 +15,9 @@ description:
     end of the run, so a later play of the same playbook can read them (drift.yml fails on drift).
   - Facts set by a task with the task variable C(azb_fleet_report_facts) go into the report as the
     box's facts (status.yml uses this).
+  - When the playbook starts, it loads the collection's filter plugins in the controller's main
+    process, so the worker Ansible forks for each task and box inherits them (ansible-core imports
+    every filter file of a collection in each worker that looks one up).
 requirements:
   - enabled in ansible.cfg (C(callbacks_enabled = azblink.nfv.fleet_report)) or ANSIBLE_CALLBACKS_ENABLED
 options:
@@ -34,6 +37,7 @@ import os
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
+from ansible_collections.azblink.nfv.plugins.plugin_utils.filter_preload import preload_collection_filters
 from ansible_collections.azblink.nfv.plugins.plugin_utils.fleet_report import FleetReport, markdown
 
 
@@ -57,6 +61,9 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_start(self, playbook):
         self._playbook = os.path.basename(playbook._file_name)
+        # In the main process, before Ansible forks its first worker: every worker inherits the
+        # collection's filters instead of importing them all again (plugin_utils/filter_preload.py).
+        preload_collection_filters()
 
     def v2_playbook_on_play_start(self, play):
         self._flush()

@@ -26,7 +26,7 @@ import sys, time, urllib.request
 url, expect, timeout, retries = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 for attempt in range(retries + 1):
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:
+        with urllib.request.build_opener().open(url, timeout=timeout) as answer:
             body = answer.read().decode("utf-8", "replace")
         why = "ok" if expect in body else "the answer lacks %%r" %% expect
         break

@@ -19,20 +19,20 @@ def bash(script):
 
 def test_one_run_holds_the_lock_another_is_refused_naming_it(tmp_path):
     lock = str(tmp_path / "run" / "converge.lock")
-    rc, out, _ = bash(fleet_lock.acquire_script(lock, A, wait=0, ttl=1800))
+    rc, out, _err = bash(fleet_lock.acquire_script(lock, A, wait=0, ttl=1800))
     assert (rc, out.strip()) == (0, "acquired after 0s")
     with open(os.path.join(lock, "holder")) as fh:
         assert fh.read().strip() == A
     rc, out, err = bash(fleet_lock.acquire_script(lock, B, wait=0, ttl=1800))
     assert rc == fleet_lock.REFUSED
-    failed, msg, _ = fleet_lock.acquire_outcome("box1", rc, out, err, 0, 1800)
+    failed, msg, _waited = fleet_lock.acquire_outcome("box1", rc, out, err, 0, 1800)
     assert failed and msg.startswith("box1 is being converged by another run (%s); waited 0 s." % A)
 
 
 def test_only_the_holder_releases_and_the_record_comes_first(tmp_path):
     lock = str(tmp_path / "converge.lock")
     assert bash(fleet_lock.acquire_script(lock, A, wait=0, ttl=1800))[0] == 0
-    rc, out, _ = bash(fleet_lock.release_script(lock, B))
+    rc, out, _err = bash(fleet_lock.release_script(lock, B))
     assert (rc, out.strip()) == (0, "") and os.path.isdir(lock), "another run's release freed the lock"
     # The record runs logger; a PATH without it shows the failure is reported after the release.
     script = "PATH=/nonexistent\n" + fleet_lock.release_script(lock, A, fleet_lock.record_line("t", A, "0.1.0"))
@@ -64,7 +64,7 @@ def test_break_takes_the_lock_whoever_holds_it(tmp_path):
 
 
 def test_a_script_that_cannot_run_is_not_read_as_a_refusal():
-    failed, msg, _ = fleet_lock.acquire_outcome("box1", 127, "", "bash: flock: command not found", 0, 1)
+    failed, msg, _waited = fleet_lock.acquire_outcome("box1", 127, "", "bash: flock: command not found", 0, 1)
     assert failed and msg == "box1: the converge lock could not be taken (exit 127): bash: flock: command not found"
 
 
