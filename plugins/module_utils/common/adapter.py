@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import os
 import shutil
+import time
 
 from ansible_collections.azblink.nfv.plugins.module_utils.atomic import write_atomic
 
@@ -53,6 +54,12 @@ class Files(object):
             return []
 
 
+# systemctl verbs that run a unit's process, and systemd's word for a process it could not place in
+# its cgroup (EXIT_CGROUP, 219), as the unit's journal says it.
+STARTS = ("start", "restart", "try-restart", "reload-or-restart")
+CGROUP_SETUP_FAILED = "status=219/CGROUP"
+
+
 class Commands(Files):
     error = RuntimeError
 
@@ -75,7 +82,24 @@ class Commands(Files):
         try:
             self.run_ok(["systemctl"] + list(args))
         except self.error as exc:
-            raise self.error("%s%s" % (exc, self.failed_units_said()))
+            said = self.failed_units_said()
+            if args and args[0] in STARTS and CGROUP_SETUP_FAILED in said:
+                # systemd could not put the unit's process in its cgroup (exit status 219), before
+                # the unit ran anything: seen on 2 of 20 lab appliances converging at once under a
+                # load of 35. Transient; once more, after a second, from a clean failed state.
+                self.pause(1)
+                self.systemctl("reset-failed")
+                try:
+                    self.run_ok(["systemctl"] + list(args))
+                    return
+                except self.error as again:
+                    raise self.error("%s (after one more try: systemd could not set up its cgroup)%s"
+                                     % (again, self.failed_units_said()))
+            raise self.error("%s%s" % (exc, said))
+
+    @staticmethod
+    def pause(seconds):
+        time.sleep(seconds)
 
     def failed_units_said(self, units=3, lines=6):
         """The failed units' last journal lines: systemd's own error only says "see journalctl", and

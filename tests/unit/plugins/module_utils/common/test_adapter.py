@@ -114,6 +114,51 @@ def test_a_failed_start_says_what_the_failed_units_logged():
     assert ["journalctl", "--no-pager", "-o", "cat", "-n", "6", "-u", "w.service"] in [c[0] for c in run.calls]
 
 
+class Sequence(FakeRun):
+    """FakeRun whose `systemctl start` answers in turn from a list."""
+
+    def __init__(self, starts, answers):
+        super().__init__(answers)
+        self.starts = list(starts)
+
+    def __call__(self, argv, data=None):
+        if argv[:2] == ["systemctl", "start"]:
+            self.calls.append((list(argv), data))
+            return self.starts.pop(0)
+        return super().__call__(argv, data)
+
+
+CGROUP = {("systemctl", "list-units"): (0, "w.service loaded failed failed WAN table\n", ""),
+          ("journalctl",): (0, "Starting WAN...\nw.service: Main process exited, code=exited, status=219/CGROUP\n", "")}
+DEPENDENCY = (1, "", "A dependency job for h.service failed.")
+
+
+def test_a_start_that_systemd_could_not_put_in_its_cgroup_is_tried_once_more():
+    run = Sequence([DEPENDENCY, (0, "", "")], CGROUP)
+    box = Box(run)
+    box.pause = lambda seconds: None
+    box.must("start", "h.service")
+    argvs = [c[0] for c in run.calls]
+    assert argvs.count(["systemctl", "start", "h.service"]) == 2
+    assert argvs.index(["systemctl", "reset-failed"]) > argvs.index(["systemctl", "start", "h.service"])
+
+
+def test_only_once_and_only_for_that_cause():
+    box = Box(Sequence([DEPENDENCY, DEPENDENCY], CGROUP))
+    box.pause = lambda seconds: None
+    with pytest.raises(BoxError) as exc:
+        box.must("start", "h.service")
+    assert "after one more try: systemd could not set up its cgroup" in str(exc.value)
+    other = Sequence([DEPENDENCY, (0, "", "")], {**CGROUP, ("journalctl",): (0, "Error: Could not process rule\n", "")})
+    with pytest.raises(BoxError):
+        Box(other).must("start", "h.service")
+    assert [c[0] for c in other.calls].count(["systemctl", "start", "h.service"]) == 1
+    stop = Sequence([], {**CGROUP, ("systemctl", "stop"): DEPENDENCY})
+    with pytest.raises(BoxError):
+        Box(stop).must("stop", "h.service")
+    assert [c[0] for c in stop.calls].count(["systemctl", "stop", "h.service"]) == 1
+
+
 def test_the_nft_table_live_is_empty_when_not_loaded():
     assert Table(FakeRun({("nft", "list"): (1, "", "No such file or directory")})).nft_live() == ""
     run = FakeRun({("nft", "list"): (0, "table ip azblink_t {\n}\n", "")})
