@@ -62,9 +62,11 @@ def stamp(text):
 
 def calls(result):
     """Module calls behind one host's result: one, or one per item of a loop, none when skipped."""
+    if result.get("skipped") or result.get("action", "").endswith(CONTROLLER_ONLY):
+        return 0  # a loop of includes too (the site role's optional roles)
     if "results" in result and isinstance(result["results"], list):
         return sum(calls(r) for r in result["results"])
-    return 0 if result.get("skipped") or result.get("action", "").endswith(CONTROLLER_ONLY) else 1
+    return 1
 
 
 def breakdown(report):
