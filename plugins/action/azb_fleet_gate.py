@@ -12,7 +12,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_gate, fleet_lock
 from ansible_collections.azblink.nfv.plugins.plugin_utils.box_script_action import BoxScriptAction, utc_now
-from ansible_collections.azblink.nfv.plugins.plugin_utils.collection_version import collection_version
+from ansible_collections.azblink.nfv.plugins.plugin_utils.collection_files import collection_version, role_defaults
 from ansible_collections.azblink.nfv.plugins.plugin_utils.task_settings import resolve
 
 
@@ -26,7 +26,7 @@ class ActionModule(BoxScriptAction):
             firewall = args.pop("firewall", None)
             firewall = "azb_zones" in task_vars if firewall is None else boolean(firewall, strict=True)
             pool = args.pop("pool", None) or self._templar.template(task_vars.get("azb_hypervisor_pool_name", "azb"))
-            opts = resolve(args, task_vars, self._templar.template, fleet_gate.DEFAULTS, fleet_gate.VARIABLES)
+            opts = resolve(args, task_vars, self._templar.template, fleet_gate.VARIABLES, role_defaults("fleet"))
         except (TypeError, ValueError) as exc:
             return dict(result, failed=True, msg="azb_fleet_gate: %s" % exc)
         record = None

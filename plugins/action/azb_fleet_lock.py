@@ -16,7 +16,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_lock
 from ansible_collections.azblink.nfv.plugins.plugin_utils.box_script_action import BoxScriptAction, utc_now
-from ansible_collections.azblink.nfv.plugins.plugin_utils.collection_version import collection_version
+from ansible_collections.azblink.nfv.plugins.plugin_utils.collection_files import collection_version, role_defaults
 from ansible_collections.azblink.nfv.plugins.plugin_utils.task_settings import resolve
 
 
@@ -32,7 +32,7 @@ class ActionModule(BoxScriptAction):
             if state not in ("acquired", "released"):
                 raise ValueError("state: expected acquired or released, got %r" % (state,))
             record = boolean(record, strict=True)
-            opts = resolve(args, task_vars, self._templar.template, fleet_lock.DEFAULTS, fleet_lock.VARIABLES)
+            opts = resolve(args, task_vars, self._templar.template, fleet_lock.VARIABLES, role_defaults("fleet"))
         except (TypeError, ValueError) as exc:
             return dict(result, failed=True, msg="azb_fleet_lock: %s" % exc)
         if state == "acquired":

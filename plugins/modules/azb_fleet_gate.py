@@ -25,30 +25,26 @@ description:
     first, in the same round trip; a rollout records the converge that went through, whatever its
     gate says. Not in check mode.
   - Where a task gives no O(probe_url), O(probe_expect), O(timeout), O(retries) or O(libvirt_wait),
-    the inventory's C(azb_fleet_gate_*) variables of the same names apply, else the defaults below.
+    the inventory's C(azb_fleet_gate_*) variables of the same names apply, else the fleet role's defaults
+    (C(roles/fleet/defaults/main.yml)).
 author:
   - azblink engineering (@azblink)
 options:
   probe_url:
     description: A page to fetch through the WAN; empty skips the egress check.
     type: str
-    default: ""
   probe_expect:
     description: Text the page must contain.
     type: str
-    default: ""
   timeout:
     description: Seconds each check (and each fetch) may take.
     type: int
-    default: 10
   retries:
     description: More tries of the egress probe, 2 s apart.
     type: int
-    default: 2
   libvirt_wait:
     description: Seconds to keep asking a libvirtd that does not answer yet.
     type: int
-    default: 60
   pool:
     description: The storage pool to check; default C(azb_hypervisor_pool_name), else C(azb).
     type: str

@@ -25,7 +25,7 @@ description:
     check mode too, so a drift report is never read during a converge.
   - Where a task gives no O(dir), O(wait), O(ttl) or O(break), the inventory's
     C(azb_fleet_lock_dir), C(azb_fleet_lock_wait), C(azb_fleet_lock_ttl), C(azb_fleet_lock_break)
-    apply, else the defaults below.
+    apply, else the fleet role's defaults (C(roles/fleet/defaults/main.yml)).
 author:
   - azblink engineering (@azblink)
 options:
@@ -46,19 +46,15 @@ options:
   dir:
     description: The lock's directory on the box.
     type: path
-    default: /run/azblink/converge.lock
   wait:
     description: Seconds to wait for another run's lock before refusing.
     type: int
-    default: 120
   ttl:
     description: Seconds after which a lock is taken to belong to a dead run and is taken over.
     type: int
-    default: 1800
   break:
     description: Break the lock whoever holds it (when the run that holds it is known to be gone).
     type: bool
-    default: false
 attributes:
   check_mode:
     support: full

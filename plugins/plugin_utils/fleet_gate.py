@@ -13,8 +13,8 @@ import shlex
 
 from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_lock
 
-# The fleet role's defaults (roles/fleet/defaults/main.yml; a unit test keeps the two equal).
-DEFAULTS = {"probe_url": "", "probe_expect": "", "timeout": 10, "retries": 2, "libvirt_wait": 60}
+# The action's settings and the inventory variables they come from where a task gives no argument
+# (their defaults: roles/fleet/defaults/main.yml).
 VARIABLES = {"probe_url": "azb_fleet_gate_probe_url", "probe_expect": "azb_fleet_gate_probe_expect",
              "timeout": "azb_fleet_gate_timeout", "retries": "azb_fleet_gate_retries",
              "libvirt_wait": "azb_fleet_gate_libvirt_wait"}

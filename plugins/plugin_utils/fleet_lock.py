@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import shlex
 
-# The fleet role's defaults (roles/fleet/defaults/main.yml; a unit test keeps the two equal): the
-# action reads the inventory's azb_fleet_lock_* variables where a task gives no argument.
-DEFAULTS = {"dir": "/run/azblink/converge.lock", "wait": 120, "ttl": 1800, "break": False}
+# The action's settings and the inventory variables they come from where a task gives no argument
+# (their defaults: roles/fleet/defaults/main.yml).
 VARIABLES = {"dir": "azb_fleet_lock_dir", "wait": "azb_fleet_lock_wait", "ttl": "azb_fleet_lock_ttl",
              "break": "azb_fleet_lock_break"}
 REFUSED = 3   # the acquire script's exit status when another run kept the lock for the whole wait

@@ -5,7 +5,8 @@ import subprocess
 
 import yaml
 
-from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_gate, fleet_lock
+from ansible_collections.azblink.nfv.plugins.plugin_utils import collection_files, fleet_gate, fleet_lock
+from ansible_collections.azblink.nfv.plugins.plugin_utils.task_settings import resolve
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 A = 'ops@c1 play "Roll out" since 2026-12-02T10:00:00Z'
@@ -74,7 +75,10 @@ def test_the_holder_names_the_awx_job_when_there_is_one():
 
 
 def test_the_actions_defaults_are_the_fleet_roles():
+    """With no argument and no inventory variable, each setting is the fleet role's default."""
     with open(os.path.join(ROOT, "roles", "fleet", "defaults", "main.yml")) as fh:
         role = yaml.safe_load(fh)
+    assert collection_files.role_defaults("fleet") == role
     for module in (fleet_lock, fleet_gate):
-        assert {key: role[var] for key, var in module.VARIABLES.items()} == module.DEFAULTS
+        assert resolve({}, {}, str, module.VARIABLES, collection_files.role_defaults("fleet")) == \
+            {key: role[var] for key, var in module.VARIABLES.items()}
