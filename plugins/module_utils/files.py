@@ -77,6 +77,20 @@ def _line_entry(entry):
     return dict(entry, state="file", content=with_line(text, entry.get("regexp"), entry["line"]))
 
 
+def with_secret_content(entries):
+    """The entries with each secret_content moved to content (masked by the module's argument spec,
+    written like any content)."""
+    out = []
+    for i, entry in enumerate(entries):
+        secret = entry.get("secret_content")
+        if secret is not None:
+            if entry.get("content") is not None:
+                raise ValueError("files[%d]: content and secret_content are mutually exclusive (%s)" % (i, entry["path"]))
+            entry = dict(entry, content=secret)
+        out.append({k: v for k, v in entry.items() if k != "secret_content"})
+    return out
+
+
 def plan(entries):
     """-> [(entry, [actions])] for the entries that differ; actions among create, content, mode,
     owner, remove. Refuses (ValueError, with the entry's index) what cannot be applied."""

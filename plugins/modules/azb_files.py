@@ -55,7 +55,13 @@ options:
         choices: [file, directory, absent, line]
         default: file
       content:
-        description: The file's whole content (text). Required when O(files[].state=file).
+        description: The file's whole content (text). Required when O(files[].state=file), unless O(files[].secret_content) gives it.
+        type: str
+      secret_content:
+        description:
+          - The file's whole content when it is a secret (a private key), in place of O(files[].content).
+            Ansible masks it wherever the module's arguments or output would show it, so one call can
+            carry public files and keys without a C(no_log) that hides the whole task.
         type: str
       line:
         description: With O(files[].state=line), the line the file must have.
@@ -201,6 +207,7 @@ def main():
             path=dict(type="path", required=True),
             state=dict(type="str", choices=["file", "directory", "absent", "line"], default="file"),
             content=dict(type="str"),
+            secret_content=dict(type="str", no_log=True),
             line=dict(type="str"),
             regexp=dict(type="str"),
             mode=dict(type="str", default="0644"),
@@ -223,7 +230,7 @@ def main():
         except box_facts.BoxFactsError as exc:
             module.fail_json(msg=str(exc))
     try:
-        changes = files.plan(module.params["files"])
+        changes = files.plan(files.with_secret_content(module.params["files"]))
         units.check(wanted_units)
         helpers.check(module.params["helpers"])
     except ValueError as exc:

@@ -145,3 +145,23 @@ def test_a_bad_line_entry_is_refused_with_its_field(tmp_path, bad, field):
         files.plan([dict(line_entry(tmp_path / "x", "A=1"), **bad)])
     assert str(exc.value).startswith(field)
     assert not (tmp_path / "x").exists()
+
+
+def test_secret_content_is_written_as_content_and_never_in_the_diff(tmp_path):
+    key = tmp_path / "private" / "box.key"
+    wanted = files.with_secret_content([dict(entry(key, mode="0600"), content=None,
+                                             secret_content="-----BEGIN PRIVATE KEY-----\nAAAA\n")])
+    changes = files.plan(wanted)
+    files.apply(changes)
+    assert key.read_text() == "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert "AAAA" not in str(files.diff(changes, False))
+    assert "secret_content" not in wanted[0]
+    assert files.plan(wanted) == []
+
+
+def test_secret_content_beside_content_is_refused_with_its_index(tmp_path):
+    bad = dict(entry(tmp_path / "k", content="a\n"), secret_content="b\n")
+    with pytest.raises(ValueError, match=r"files\[1\]: content and secret_content are mutually exclusive"):
+        files.with_secret_content([entry(tmp_path / "ok", content="x\n"), bad])
+    assert not (tmp_path / "k").exists()
