@@ -28,3 +28,14 @@ def role_defaults(role, root=ROOT):
     """roles/ROLE/defaults/main.yml as a dict."""
     with open(os.path.join(root, "roles", role, "defaults", "main.yml")) as fh:
         return yaml.safe_load(fh) or {}
+
+
+@functools.lru_cache(maxsize=None)
+def role_argument_spec(role, entry_point="main", root=ROOT):
+    """The options of roles/ROLE/meta/argument_specs.yml's entry point ({} when it declares none)."""
+    path = os.path.join(root, "roles", role, "meta", "argument_specs.yml")
+    if not os.path.exists(path):
+        raise ValueError("no role %r in the collection (%s)" % (role, path))
+    with open(path) as fh:
+        specs = (yaml.safe_load(fh) or {}).get("argument_specs") or {}
+    return (specs.get(entry_point) or {}).get("options") or {}
