@@ -76,7 +76,7 @@ SITES_RUN = {
                             "-e", "azb_vpn_export_local_dir=%s/vpn-export" % BENCH_DIR,
                             # The gate fetches a page through the WANs, as the fleet-lab's does.
                             "-e", "azb_fleet_gate_probe_url=http://203.0.113.10/ip"],
-                  "floor": {"remote": 14, "controller": 16, "skipped": 17}},
+                  "floor": {"remote": 13, "controller": 12, "skipped": 17}},
 }
 FLOOR_PLAYBOOK = os.path.join(BENCH_DIR, "fleet-floor.yml")
 

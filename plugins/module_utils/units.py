@@ -33,18 +33,23 @@ def check(entries):
     for i, u in enumerate(entries):
         if not u.get("name") or not str(u["name"]).strip():
             raise ValueError("units[%d].name: required" % i)
-        if u.get("enabled") is None and u.get("state") is None:
-            raise ValueError("units[%d]: %s: give enabled, state or both" % (i, u["name"]))
+        if u.get("enabled") is None and u.get("state") is None and not u.get("restart_on"):
+            raise ValueError("units[%d]: %s: give enabled, state or restart_on" % (i, u["name"]))
+        for j, path in enumerate(u.get("restart_on") or []):
+            if not str(path).startswith("/"):
+                raise ValueError("units[%d].restart_on[%d]: an absolute path, got %r" % (i, j, path))
 
 
 def needs_daemon_reload(changed_paths):
     return any(p.startswith(UNIT_DIRS) for p in changed_paths)
 
 
-def plan(entries, states, check_mode=False):
-    """-> [(name, [actions])] for the units that differ; actions among enable, disable, start, stop.
-    ``states`` maps each name to systemctl show's properties. A unit systemd does not know fails
-    (UnitsError naming its field), except in check mode, where its file may only be about to be written."""
+def plan(entries, states, check_mode=False, changed_paths=()):
+    """-> [(name, [actions])] for the units that differ; actions among enable, disable, start, stop,
+    restart. ``states`` maps each name to systemctl show's properties. A unit systemd does not know fails
+    (UnitsError naming its field), except in check mode, where its file may only be about to be written.
+    A running unit restarts when a path of its ``restart_on`` is among ``changed_paths`` (the call's
+    own files: its configuration, read at start); one about to be started needs no restart."""
     out = []
     for i, u in enumerate(entries):
         name = u["name"]
@@ -64,6 +69,8 @@ def plan(entries, states, check_mode=False):
             actions.append("start")
         elif u.get("state") == "stopped" and (running or st.get("ActiveState") == "deactivating"):
             actions.append("stop")
+        if running and u.get("state") != "stopped" and set(u.get("restart_on") or ()) & set(changed_paths):
+            actions.append("restart")
         if actions:
             out.append((name, actions))
     return out
@@ -104,6 +111,6 @@ class UnitsAdapter(Commands):
     def apply(self, changes):
         """Enable before start, as systemd_service does (a unit started then enabled is the same box)."""
         for name, actions in changes:
-            for action in ("enable", "start", "stop", "disable"):
+            for action in ("enable", "start", "restart", "stop", "disable"):
                 if action in actions:
                     self.must(action, name)

@@ -102,6 +102,14 @@ options:
         description: Whether it runs now; unset leaves it as it is.
         type: str
         choices: [started, stopped]
+      restart_on:
+        description:
+          - Paths of this call's O(files) the unit reads at start. When one of them changes, a running
+            unit restarts (reported as C(restart)), in the same call, where a role's task of its own
+            notified a handler.
+        type: list
+        elements: path
+        default: []
   helpers:
     description:
       - Programs to run after the files and units, in order, without a shell. In check mode each is
@@ -119,6 +127,20 @@ options:
         type: list
         elements: str
         required: true
+  packages:
+    description:
+      - Debian packages the files, units and helpers need, installed first when missing (with
+        C(apt-get), without recommends, keeping a configuration file already written), so a no-op
+        converge asks dpkg in this call, where an C(ansible.builtin.apt) task cost a task per role and box.
+      - In check mode the missing ones are reported (RV(installed_packages)) and the helpers are not
+        run while any is missing (they may need it).
+    type: list
+    elements: str
+    default: []
+  packages_cache_valid_time:
+    description: Refresh apt's package lists before installing when they are older than this many seconds.
+    type: int
+    default: 3600
   facts:
     description:
       - Also learn what the roles read of the box, as M(azblink.nfv.azb_box_facts) does (the same
@@ -188,15 +210,24 @@ ansible_facts:
   returned: when O(facts) is true
   type: dict
   sample: {"ansible_os_family": "Debian", "azb_installed_packages": ["libvirt-daemon-system"], "azb_cgroups_writable": false}
+installed_packages:
+  description: The packages of O(packages) that were missing and were installed (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["ulogd2"]
 daemon_reloaded:
   description: Whether systemd re-read its units (a file under a systemd directory changed and O(units) is set).
   returned: always
   type: bool
 """
 
+import functools
+
 from ansible_collections.azblink.nfv.plugins.module_utils import box_facts
 from ansible_collections.azblink.nfv.plugins.module_utils import files
 from ansible_collections.azblink.nfv.plugins.module_utils import helpers
+from ansible_collections.azblink.nfv.plugins.module_utils import packages
 from ansible_collections.azblink.nfv.plugins.module_utils import units
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
@@ -217,9 +248,12 @@ def main():
             name=dict(type="str", required=True),
             enabled=dict(type="bool"),
             state=dict(type="str", choices=["started", "stopped"]),
+            restart_on=dict(type="list", elements="path", default=[]),
         )), helpers=dict(type="list", elements="dict", default=[], options=dict(
             argv=dict(type="list", elements="str", required=True),
-        )), facts=dict(type="bool", default=False)),
+        )), packages=dict(type="list", elements="str", default=[]),
+        packages_cache_valid_time=dict(type="int", default=3600),
+        facts=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
     wanted_units = module.params["units"]
@@ -233,7 +267,15 @@ def main():
         changes = files.plan(files.with_secret_content(module.params["files"]))
         units.check(wanted_units)
         helpers.check(module.params["helpers"])
+        packages.check(module.params["packages"])
     except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    apt = packages.PackagesAdapter(functools.partial(module.run_command, environ_update=packages.APT_ENV))
+    try:
+        missing = apt.missing(module.params["packages"])
+        if missing and not module.check_mode:
+            apt.install(missing, module.params["packages_cache_valid_time"])
+    except packages.PackagesError as exc:
         module.fail_json(msg=str(exc))
     if changes and not module.check_mode:
         files.apply(changes)
@@ -245,16 +287,20 @@ def main():
         try:
             if reload_units:
                 adapter.daemon_reload()
-            unit_changes = units.plan(wanted_units, adapter.states([u["name"] for u in wanted_units]), module.check_mode)
+            unit_changes = units.plan(wanted_units, adapter.states([u["name"] for u in wanted_units]), module.check_mode,
+                                      changed_paths)
             if unit_changes and not module.check_mode:
                 adapter.apply(unit_changes)
         except units.UnitsError as exc:
             module.fail_json(msg=str(exc), changed_paths=changed_paths)
     try:
-        helper_changes = helpers.run(module.params["helpers"], module.run_command, module.check_mode, changed_paths)
+        # In check mode a helper may need a package still to be installed: not run then.
+        wanted_helpers = [] if module.check_mode and missing else module.params["helpers"]
+        helper_changes = helpers.run(wanted_helpers, module.run_command, module.check_mode, changed_paths)
     except helpers.HelperError as exc:
         module.fail_json(msg=str(exc), changed_paths=changed_paths, changed_units=dict(unit_changes))
-    result = dict(changed=bool(changes or unit_changes or helper_changes), changed_paths=changed_paths,
+    result = dict(changed=bool(missing or changes or unit_changes or helper_changes), changed_paths=changed_paths,
+                  installed_packages=missing,
                   changes=dict((e["path"], a) for e, a in changes),
                   changed_units=dict(unit_changes), changed_helpers=dict(helper_changes),
                   daemon_reloaded=reload_units)
@@ -262,6 +308,8 @@ def main():
         result["ansible_facts"] = facts
     if module._diff:
         result["diff"] = files.diff(changes, module.check_mode)
+        if missing:
+            result["diff"]["after"] = "packages: install %s\n" % ", ".join(missing) + result["diff"]["after"]
         if unit_changes:
             result["diff"]["after"] += "".join("%s: %s\n" % (n, ", ".join(a)) for n, a in unit_changes)
         for _cmd, lines in helper_changes:

@@ -77,6 +77,8 @@ def _site_steps():
     """(role, optional) for each role the site role's tasks run, in order: an import, or one of the
     names an include loops over (those of the declared roles it keeps)."""
     for t in _yaml("roles", "site", "tasks", "main.yml"):
+        if "azblink.nfv.azb_validate_roles" in t:  # the roles' variable check, before any of them
+            continue
         if "ansible.builtin.import_role" in t:
             yield t["ansible.builtin.import_role"]["name"].split(".")[-1], False
             continue
@@ -94,6 +96,12 @@ def _site_role_order():
 
 def test_the_site_role_runs_the_declared_roles_in_order():
     declared = _yaml("roles", "site", "defaults", "main.yml")["azb_site_declared_roles"]
+    tasks = _yaml("roles", "site", "tasks", "main.yml")
+    # the check of the included roles' variables comes first, and every include skips Ansible's own
+    assert tasks[0]["azblink.nfv.azb_validate_roles"]["roles"] == (
+        "{{ azb_site_declared_roles | difference(['hypervisor', 'zones']) }}")
+    for t in tasks[1:]:
+        assert (t.get("ansible.builtin.import_role") or t.get("ansible.builtin.include_role"))["rolespec_validate"] is False, t
     assert _site_role_order() == _names(declared)
     # every optional role is included where the list declares it conditionally, the others imported
     for name, optional in _site_steps():

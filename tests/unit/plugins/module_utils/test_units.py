@@ -43,7 +43,7 @@ def test_an_unknown_unit_fails_naming_it_except_in_check_mode():
 
 
 def test_an_entry_with_nothing_to_do_is_refused_by_field():
-    with pytest.raises(ValueError, match=r"units\[0\]: x.service: give enabled, state or both"):
+    with pytest.raises(ValueError, match=r"units\[0\]: x.service: give enabled, state or restart_on"):
         units.check([{"name": "x.service", "enabled": None, "state": None}])
     with pytest.raises(ValueError, match=r"units\[1\]\.name: required"):
         units.check([{"name": "x.service", "enabled": True}, {"name": " ", "state": "started"}])
@@ -96,3 +96,26 @@ def test_adapter_refuses_an_answer_that_does_not_match_the_question():
         units.UnitsAdapter(FakeSystemctl()).states(["a.service", "b.service", "c.service"])
     with pytest.raises(units.UnitsError, match="no bus"):
         units.UnitsAdapter(FakeSystemctl(rc=1)).states(["a.service"])
+
+
+@pytest.mark.parametrize("state,want,changed,actions", [
+    # a running unit restarts when a file it reads at start changed in the same call
+    (st(), {"state": "started", "restart_on": ["/etc/libvirt/qemu.conf"]}, ["/etc/libvirt/qemu.conf"], ["restart"]),
+    # a path it does not read changed: nothing
+    (st(), {"state": "started", "restart_on": ["/etc/libvirt/qemu.conf"]}, ["/etc/azblink/x"], []),
+    # restart_on alone is enough to name a unit
+    (st(), {"restart_on": ["/etc/a"]}, ["/etc/a"], ["restart"]),
+    # about to be started: the start reads the new file, no restart
+    (st(active="inactive"), {"state": "started", "restart_on": ["/etc/a"]}, ["/etc/a"], ["start"]),
+    # not running and not to be started, or to be stopped: nothing to restart
+    (st(active="inactive"), {"restart_on": ["/etc/a"]}, ["/etc/a"], []),
+    (st(), {"state": "stopped", "restart_on": ["/etc/a"]}, ["/etc/a"], ["stop"]),
+])
+def test_restart_on_a_changed_file_only_for_a_running_unit(state, want, changed, actions):
+    assert units.plan([dict(want, name="libvirtd.service")], {"libvirtd.service": state},
+                      changed_paths=changed) == ([("libvirtd.service", actions)] if actions else [])
+
+
+def test_restart_on_must_name_absolute_paths():
+    with pytest.raises(ValueError, match=r"units\[0\]\.restart_on\[1\]: an absolute path"):
+        units.check([{"name": "libvirtd.service", "restart_on": ["/etc/a", "qemu.conf"]}])
