@@ -28,16 +28,20 @@ class ActionModule(ValidateArgumentSpec):
         roles = self._task.args.get("roles")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             return dict(result, failed=True, msg="azb_validate_roles: roles: expected a list of role names, got %r" % (roles,))
+        try:
+            specs = [(role.split(".")[-1], role_argument_spec(role.split(".")[-1])) for role in roles]
+        except ValueError as exc:
+            return dict(result, failed=True, msg="azb_validate_roles: roles: %s" % exc)
+        # Each variable templated once, however many of the roles read it (azb_zones: most of them).
+        union = {}
+        for _name, spec in specs:
+            union.update(spec)
+        values = self.get_args_from_task_vars(union, task_vars)
         errors = []
-        for role in roles:
-            name = role.split(".")[-1]
-            try:
-                spec = role_argument_spec(name)
-            except ValueError as exc:
-                return dict(result, failed=True, msg="azb_validate_roles: roles: %s" % exc)
+        for name, spec in specs:
             if not spec:
                 continue
-            checked = ArgumentSpecValidator(spec).validate(self.get_args_from_task_vars(spec, task_vars),
+            checked = ArgumentSpecValidator(spec).validate(dict((k, values[k]) for k in spec if k in values),
                                                            validate_role_argument_spec=True)
             errors += ["%s.%s: %s" % (COLLECTION, name, msg) for msg in checked.error_messages]
         result.update(changed=False, validated_roles=["%s.%s" % (COLLECTION, r.split(".")[-1]) for r in roles])

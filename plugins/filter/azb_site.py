@@ -65,6 +65,23 @@ def azb_vpn_peered_tunnels(tunnels, host):
     return out
 
 
+def azb_vpn_peer_hosts(tunnels, host, hostvars, play_hosts):
+    """What azb_vpn reads of the play's other boxes (its ``play_hosts``): the public keys and zones of
+    the boxes that are this one's peers in its tunnels, only those. Reading every box of the play
+    made each box's call cost more as the fleet grew."""
+    names = []
+    for t in tunnels or []:
+        peers = [p for p in (t.get("peers") or []) if isinstance(p, dict)] if isinstance(t, dict) else []
+        if not any(p.get("name") == host for p in peers):
+            continue  # not built on this box: its peers are not asked for
+        for p in peers:
+            name = p.get("name")
+            if name and name != host and name in play_hosts and name not in names:
+                names.append(name)
+    return dict((n, {"public_keys": hostvars[n].get("azb_vpn_public_keys") or {},
+                     "zones": hostvars[n].get("azb_zones") or []}) for n in names)
+
+
 def azb_site_hosts(declared, vms=None):
     return _run("azb_hosts", lambda: inv_hosts.with_vms(declared, vms))
 
@@ -78,4 +95,5 @@ class FilterModule(object):
         return {"azb_site_inputs": azb_site_inputs, "azb_site_zones": azb_site_zones,
                 "azb_site_wan_tunnels": azb_site_wan_tunnels, "azb_site_hosts": azb_site_hosts,
                 "azb_site_forwards": azb_site_forwards, "azb_site_routing_tunnels": azb_site_routing_tunnels,
-                "azb_site_vpn_tunnels": azb_site_vpn_tunnels, "azb_vpn_peered_tunnels": azb_vpn_peered_tunnels}
+                "azb_site_vpn_tunnels": azb_site_vpn_tunnels, "azb_vpn_peered_tunnels": azb_vpn_peered_tunnels,
+                "azb_vpn_peer_hosts": azb_vpn_peer_hosts}
