@@ -233,8 +233,8 @@ from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedMo
 
 
 def main():
-    module = AuditedModule(
-        argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=dict(
+    module = AuditedModule(argument_spec=dict(
+        files=dict(type="list", elements="dict", required=True, options=dict(
             path=dict(type="path", required=True),
             state=dict(type="str", choices=["file", "directory", "absent", "line"], default="file"),
             content=dict(type="str"),
@@ -244,18 +244,20 @@ def main():
             mode=dict(type="str", default="0644"),
             owner=dict(type="str", default="root"),
             group=dict(type="str", default="root"),
-        )), units=dict(type="list", elements="dict", default=[], options=dict(
+        )),
+        units=dict(type="list", elements="dict", default=[], options=dict(
             name=dict(type="str", required=True),
             enabled=dict(type="bool"),
             state=dict(type="str", choices=["started", "stopped"]),
             restart_on=dict(type="list", elements="path", default=[]),
-        )), helpers=dict(type="list", elements="dict", default=[], options=dict(
+        )),
+        helpers=dict(type="list", elements="dict", default=[], options=dict(
             argv=dict(type="list", elements="str", required=True),
-        )), packages=dict(type="list", elements="str", default=[]),
+        )),
+        packages=dict(type="list", elements="str", default=[]),
         packages_cache_valid_time=dict(type="int", default=3600),
-        facts=dict(type="bool", default=False)),
-        supports_check_mode=True,
-    )
+        facts=dict(type="bool", default=False),
+    ), supports_check_mode=True)
     wanted_units = module.params["units"]
     facts = {}
     if module.params["facts"]:
