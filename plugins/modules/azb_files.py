@@ -177,6 +177,25 @@ EXAMPLES = r"""
     helpers:
       - argv: [/usr/local/lib/azblink/apply-sysctls, /etc/sysctl.d/60-azblink.conf]
 
+- name: The packages, a configuration file and the daemon that reads it, restarted when the file changed
+  azblink.nfv.azb_files:
+    packages: [libvirt-daemon-system]
+    files:
+      - path: /etc/libvirt/qemu.conf
+        content: "# Ansible managed\ncgroup_controllers = [ ]\n"
+        mode: "0600"
+    units:
+      - {name: libvirtd.service, enabled: true, state: started, restart_on: [/etc/libvirt/qemu.conf]}
+
+- name: A certificate and its private key in one call (the key masked wherever the arguments are shown)
+  azblink.nfv.azb_files:
+    files:
+      - path: /etc/azblink/pki/certs/box.crt
+        content: "{{ lookup('ansible.builtin.file', 'pki/issued/box.crt') }}"
+      - path: /etc/azblink/pki/private/box.key
+        secret_content: "{{ lookup('ansible.builtin.file', 'pki/private/box.key') }}"
+        mode: "0600"
+
 - name: Reload systemd only when a unit changed
   ansible.builtin.systemd_service:
     daemon_reload: true
@@ -196,7 +215,7 @@ changes:
   type: dict
   sample: {"/etc/sysctl.d/60-azblink.conf": ["content"]}
 changed_units:
-  description: Each unit that changed (or would change) with what was done (enable, disable, start, stop).
+  description: Each unit that changed (or would change) with what was done (enable, disable, start, stop, restart).
   returned: always
   type: dict
   sample: {"ulogd2.service": ["start"]}
