@@ -6,7 +6,7 @@ import os
 
 import yaml
 
-from ansible_collections.azblink.nfv.plugins.filter.azb_site import azb_vpn_peered_tunnels
+from ansible_collections.azblink.nfv.plugins.filter.azb_site import azb_vpn_peer_hosts, azb_vpn_peered_tunnels
 from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
 from ansible_collections.azblink.nfv.plugins.module_utils.vpn import model
 
@@ -60,9 +60,11 @@ def test_the_keys_tasks_touch_nothing_but_the_keys():
     assert [v["state"] for v in vpn] == ["keys"]
     modules = sorted(k for t in tasks for k in t if "." in k)
     assert modules == ["ansible.builtin.apt", "azblink.nfv.azb_box_facts", "azblink.nfv.azb_vpn"]
-    # The vpn role hands its peers the fact the keys task sets.
+    # The vpn role hands its peers the fact the keys task sets (azb_vpn_peer_hosts reads it).
     with open(os.path.join(ROOT, "roles", "vpn", "tasks", "main.yml")) as fh:
-        assert "hostvars[h].azb_vpn_public_keys" in fh.read()
+        assert "azblink.nfv.azb_vpn_peer_hosts(inventory_hostname, hostvars, ansible_play_hosts)" in fh.read()
+    assert azb_vpn_peer_hosts(_tunnel(), "canary", {"later": {"azb_vpn_public_keys": {"wgs2s": "k"}}},
+                              ["canary", "later"])["later"]["public_keys"] == {"wgs2s": "k"}
 
 
 def _tunnel():
