@@ -37,8 +37,8 @@ def _run_and_charge(self):
     try:
         return _run_task(self)
     finally:
-        _record("%s\t%s\t%.4f\n" % (self._task.get_name().replace("\t", " "), self._host.name,
-                                     _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)))
+        cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+        _record("%s\t%s\t%.4f\n" % (self._task.get_name().replace("\t", " "), self._host.name, cpu))
 
 
 class CallbackModule(CallbackBase):
