@@ -246,6 +246,21 @@ def adhoc(args, *flags):
     return p
 
 
+def test_libvirtd_restarts_in_the_converge_for_its_changed_files_and_the_vms_keep_running(host):
+    """libvirtd reads qemu.conf and its hooks at start: a converge that puts them back restarts it
+    in the same module call (azb_files' restart_on), and the running VMs are not touched."""
+    pid = host.check_output("systemctl show -p MainPID --value libvirtd")
+    running = set(host.check_output("virsh list --name").split())
+    host.run("echo '# drift' >> /etc/libvirt/qemu.conf; echo '# drift' >> /usr/local/lib/azblink/azb_vm_qemu_hook.py")
+    pb = os.path.join(REPO, "extensions/molecule/workloads/converge.yml")
+    p = playbook(pb, "--diff", "-e", "@" + os.path.join(REPO, "extensions/molecule/workloads/group_vars/all.yml"))
+    assert p.stdout.count("libvirtd.service: restart") == 2, p.stdout[-3000:]  # the hypervisor's call, the workloads'
+    assert "# drift" not in host.check_output("cat /etc/libvirt/qemu.conf /usr/local/lib/azblink/azb_vm_qemu_hook.py")
+    assert host.check_output("systemctl show -p MainPID --value libvirtd") != pid, "libvirtd was not restarted"
+    assert set(host.check_output("virsh list --name").split()) == running
+    assert host.run("ping -c 1 -W 2 %s" % WEB1).rc == 0
+
+
 def test_check_mode_changes_nothing_and_absent_keeps_disks_unless_purge(host):
     vm = {"name": "tmp1", "state": "present", "memory": 64, "disks": [{"size": "16M"}], "nics": [{"bridge": "br3"}],
           "boot": {"kernel": "/var/lib/azblink/lab-guest/vmlinuz"}}
