@@ -40,8 +40,10 @@ def role_defaults(role, root=ROOT):
 @functools.lru_cache(maxsize=None)
 def role_argument_spec(role, entry_point="main", root=ROOT):
     """The options of roles/ROLE/meta/argument_specs.yml's entry point ({} when it declares none)."""
+    if not os.path.isdir(os.path.join(root, "roles", role)):
+        raise ValueError("no role %r in the collection (%s)" % (role, os.path.join(root, "roles")))
     path = os.path.join(root, "roles", role, "meta", "argument_specs.yml")
     if not os.path.exists(path):
-        raise ValueError("no role %r in the collection (%s)" % (role, path))
+        return {}  # a role that declares no spec: nothing to check
     specs = (_load(path) or {}).get("argument_specs") or {}
     return (specs.get(entry_point) or {}).get("options") or {}
