@@ -28,8 +28,9 @@ class ActionModule(ValidateArgumentSpec):
         roles = self._task.args.get("roles")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             return dict(result, failed=True, msg="azb_validate_roles: roles: expected a list of role names, got %r" % (roles,))
+        names = [role.split(".")[-1] for role in roles]  # wan or azblink.nfv.wan
         try:
-            specs = [(role.split(".")[-1], role_argument_spec(role.split(".")[-1])) for role in roles]
+            specs = [(name, role_argument_spec(name)) for name in names]
         except ValueError as exc:
             return dict(result, failed=True, msg="azb_validate_roles: roles: %s" % exc)
         # Each variable templated once, however many of the roles read it (azb_zones: most of them).
@@ -44,7 +45,7 @@ class ActionModule(ValidateArgumentSpec):
             checked = ArgumentSpecValidator(spec).validate(dict((k, values[k]) for k in spec if k in values),
                                                            validate_role_argument_spec=True)
             errors += ["%s.%s: %s" % (COLLECTION, name, msg) for msg in checked.error_messages]
-        result.update(changed=False, validated_roles=["%s.%s" % (COLLECTION, r.split(".")[-1]) for r in roles])
+        result.update(changed=False, validated_roles=["%s.%s" % (COLLECTION, name) for name in names])
         if errors:
             result.update(failed=True, argument_errors=errors,
                           msg="Validation of the roles' variables failed (none of these roles has run):\n%s" % "\n".join(errors))

@@ -27,8 +27,7 @@ def collection_version(root=ROOT):
     if os.path.exists(manifest):
         with open(manifest) as fh:
             return str(json.load(fh)["collection_info"]["version"])
-    with open(os.path.join(root, "galaxy.yml")) as fh:
-        return str(yaml.safe_load(fh)["version"])
+    return str(_load(os.path.join(root, "galaxy.yml"))["version"])
 
 
 @functools.lru_cache(maxsize=None)
