@@ -27,6 +27,7 @@ import subprocess
 import syslog
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
 
 IDENT = "azb-audit"
 
@@ -96,7 +97,17 @@ class AuditedModule(AnsibleModule):
     """The AnsibleModule of every azb module: a result that says ``changed`` outside check mode
     leaves an audit record before the module returns."""
 
+    _prerequisites = None
+
+    def converge_prerequisites(self):
+        """Converge the module's ``prerequisites`` option now, before its own changes (after its
+        input is checked); exit_json reports what it did with the module's own result."""
+        if self.params.get("prerequisites"):
+            self._prerequisites = prerequisites.converge(self, self.params["prerequisites"], "prerequisites.")
+
     def exit_json(self, **kwargs):
+        if self._prerequisites is not None:
+            kwargs = prerequisites.merged(kwargs, self._prerequisites)
         if kwargs.get("changed") and not self.check_mode:
             name = (self._name or "azb").rsplit(".", 1)[-1]
             if name.endswith(".py"):

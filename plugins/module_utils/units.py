@@ -49,12 +49,15 @@ def plan(entries, states, check_mode=False, changed_paths=()):
     restart. ``states`` maps each name to systemctl show's properties. A unit systemd does not know fails
     (UnitsError naming its field), except in check mode, where its file may only be about to be written.
     A running unit restarts when a path of its ``restart_on`` is among ``changed_paths`` (the call's
-    own files: its configuration, read at start); one about to be started needs no restart."""
+    own files: its configuration, read at start); one about to be started needs no restart, and one
+    given only ``restart_on`` may be unknown to systemd yet (the module it serves writes it later)."""
     out = []
     for i, u in enumerate(entries):
         name = u["name"]
         st = states.get(name) or {}
         if st.get("LoadState") == "not-found":
+            if u.get("enabled") is None and u.get("state") is None:
+                continue  # only restarted when running: a unit not written yet is not running
             if not check_mode:
                 raise UnitsError("units[%d].name: systemd knows no unit %s" % (i, name))
             st = {"ActiveState": "inactive", "UnitFileState": "disabled"}

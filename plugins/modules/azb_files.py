@@ -24,123 +24,22 @@ description:
   - With O(units), the systemd units the files make up (or that the role needs) are enabled, started
     or stopped in the same call, after the files (systemd re-reads its units first when a file under
     C(/etc/systemd/) or C(/lib/systemd/) changed). Their states are read with one C(systemctl show),
-    where C(ansible.builtin.systemd_service) costs a round trip per unit. Units are not restarted
-    when their files change (notify a handler for that).
+    where C(ansible.builtin.systemd_service) costs a round trip per unit. A running unit restarts
+    when a file it reads changed (O(units[].restart_on)).
   - With O(helpers), the role's own programs that compare live state with the files and fix it
     (a sysctl applier, a storage pool helper) run last in the same call, where
     C(ansible.builtin.command) costs a round trip each.
+  - The modules whose work needs packages, files or units first (M(azblink.nfv.azb_zone),
+    M(azblink.nfv.azb_wan_policy), M(azblink.nfv.azb_vm), M(azblink.nfv.azb_vpn)) take these options
+    as their O(azblink.nfv.azb_zone#module:prerequisites) and converge them in their own call.
   - With O(facts), the call also returns what M(azblink.nfv.azb_box_facts) returns, learned before
     anything changes (the first call of a play that has not learned them saves that round trip).
 author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
+  - azblink.nfv.prerequisites.azb_files
 options:
-  files:
-    description: The paths to converge, in order (a directory before the files in it).
-    type: list
-    elements: dict
-    required: true
-    suboptions:
-      path:
-        description: Absolute path on the box.
-        type: path
-        required: true
-      state:
-        description:
-          - What the path must be. C(line) keeps the file's other lines and puts O(files[].line) in
-            place of the last line matching O(files[].regexp), or appends it (lineinfile's common
-            case; the file is created when missing).
-        type: str
-        choices: [file, directory, absent, line]
-        default: file
-      content:
-        description: The file's whole content (text). Required when O(files[].state=file), unless O(files[].secret_content) gives it.
-        type: str
-      secret_content:
-        description:
-          - The file's whole content when it is a secret (a private key), in place of O(files[].content).
-            Ansible masks it wherever the module's arguments or output would show it, so one call can
-            carry public files and keys without a C(no_log) that hides the whole task.
-        type: str
-      line:
-        description: With O(files[].state=line), the line the file must have.
-        type: str
-      regexp:
-        description: With O(files[].state=line), the line to replace (Python regular expression); without it, a line equal to O(files[].line).
-        type: str
-      mode:
-        description: Octal mode as a string.
-        type: str
-        default: "0644"
-      owner:
-        description: Owning user.
-        type: str
-        default: root
-      group:
-        description: Owning group.
-        type: str
-        default: root
-  units:
-    description:
-      - systemd units to converge after the files, in order (as C(ansible.builtin.systemd_service)
-        with O(units[].enabled) and O(units[].state)). Empty by default.
-      - In check mode a unit systemd does not know yet (its file is only about to be written) is
-        reported as to be enabled or started; otherwise an unknown unit fails, naming it.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description: The unit's name, with its suffix (C(ulogd2.service), C(azb-vm-health.timer)).
-        type: str
-        required: true
-      enabled:
-        description: Whether the unit starts at boot; unset leaves it as it is.
-        type: bool
-      state:
-        description: Whether it runs now; unset leaves it as it is.
-        type: str
-        choices: [started, stopped]
-      restart_on:
-        description:
-          - Paths of this call's O(files) the unit reads at start. When one of them changes, a running
-            unit restarts (reported as C(restart)), in the same call, where a role's task of its own
-            notified a handler.
-        type: list
-        elements: path
-        default: []
-  helpers:
-    description:
-      - Programs to run after the files and units, in order, without a shell. In check mode each is
-        given C(--check) as its last argument and must then change nothing.
-        Each line of its output that starts with C(changed) is a change it made (or would make),
-        which makes the task changed; a non-zero exit fails the task, naming the helper.
-      - In check mode a helper whose program or one of whose arguments is a path this call is about
-        to write is not run (it, or its input, is not on the box yet).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      argv:
-        description: The program and its arguments (no shell).
-        type: list
-        elements: str
-        required: true
-  packages:
-    description:
-      - Debian packages the files, units and helpers need, installed first when missing (with
-        C(apt-get), without recommends, keeping a configuration file already written), so a no-op
-        converge asks dpkg in this call, where an C(ansible.builtin.apt) task cost a task per role and box.
-      - In check mode the missing ones are reported (RV(installed_packages)) and the helpers are not
-        run while any is missing (they may need it).
-    type: list
-    elements: str
-    default: []
-  packages_cache_valid_time:
-    description: Refresh apt's package lists before installing when they are older than this many seconds.
-    type: int
-    default: 3600
   facts:
     description:
       - Also learn what the roles read of the box, as M(azblink.nfv.azb_box_facts) does (the same
@@ -241,100 +140,25 @@ daemon_reloaded:
   type: bool
 """
 
-import functools
-
 from ansible_collections.azblink.nfv.plugins.module_utils import box_facts
-from ansible_collections.azblink.nfv.plugins.module_utils import files
-from ansible_collections.azblink.nfv.plugins.module_utils import helpers
-from ansible_collections.azblink.nfv.plugins.module_utils import packages
-from ansible_collections.azblink.nfv.plugins.module_utils import units
+from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
 
 def main():
     module = AuditedModule(argument_spec=dict(
-        files=dict(type="list", elements="dict", required=True, options=dict(
-            path=dict(type="path", required=True),
-            state=dict(type="str", choices=["file", "directory", "absent", "line"], default="file"),
-            content=dict(type="str"),
-            secret_content=dict(type="str", no_log=True),
-            line=dict(type="str"),
-            regexp=dict(type="str"),
-            mode=dict(type="str", default="0644"),
-            owner=dict(type="str", default="root"),
-            group=dict(type="str", default="root"),
-        )),
-        units=dict(type="list", elements="dict", default=[], options=dict(
-            name=dict(type="str", required=True),
-            enabled=dict(type="bool"),
-            state=dict(type="str", choices=["started", "stopped"]),
-            restart_on=dict(type="list", elements="path", default=[]),
-        )),
-        helpers=dict(type="list", elements="dict", default=[], options=dict(
-            argv=dict(type="list", elements="str", required=True),
-        )),
-        packages=dict(type="list", elements="str", default=[]),
-        packages_cache_valid_time=dict(type="int", default=3600),
+        prerequisites.OPTIONS,
         facts=dict(type="bool", default=False),
     ), supports_check_mode=True)
-    wanted_units = module.params["units"]
     facts = {}
     if module.params["facts"]:
         try:
             facts = box_facts.gather(module)
         except box_facts.BoxFactsError as exc:
             module.fail_json(msg=str(exc))
-    try:
-        changes = files.plan(files.with_secret_content(module.params["files"]))
-        units.check(wanted_units)
-        helpers.check(module.params["helpers"])
-        packages.check(module.params["packages"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    apt = packages.PackagesAdapter(functools.partial(module.run_command, environ_update=packages.APT_ENV))
-    try:
-        missing = apt.missing(module.params["packages"])
-        if missing and not module.check_mode:
-            apt.install(missing, module.params["packages_cache_valid_time"])
-    except packages.PackagesError as exc:
-        module.fail_json(msg=str(exc))
-    if changes and not module.check_mode:
-        files.apply(changes)
-    changed_paths = [e["path"] for e, _a in changes]
-    reload_units = bool(wanted_units) and units.needs_daemon_reload(changed_paths) and not module.check_mode
-    unit_changes = []
-    if wanted_units:
-        adapter = units.UnitsAdapter(module.run_command)
-        try:
-            if reload_units:
-                adapter.daemon_reload()
-            unit_changes = units.plan(wanted_units, adapter.states([u["name"] for u in wanted_units]), module.check_mode,
-                                      changed_paths)
-            if unit_changes and not module.check_mode:
-                adapter.apply(unit_changes)
-        except units.UnitsError as exc:
-            module.fail_json(msg=str(exc), changed_paths=changed_paths)
-    try:
-        # In check mode a helper may need a package still to be installed: not run then.
-        wanted_helpers = [] if module.check_mode and missing else module.params["helpers"]
-        helper_changes = helpers.run(wanted_helpers, module.run_command, module.check_mode, changed_paths)
-    except helpers.HelperError as exc:
-        module.fail_json(msg=str(exc), changed_paths=changed_paths, changed_units=dict(unit_changes))
-    result = dict(changed=bool(missing or changes or unit_changes or helper_changes), changed_paths=changed_paths,
-                  installed_packages=missing,
-                  changes=dict((e["path"], a) for e, a in changes),
-                  changed_units=dict(unit_changes), changed_helpers=dict(helper_changes),
-                  daemon_reloaded=reload_units)
+    result = prerequisites.converge(module, module.params)
     if module.params["facts"]:
         result["ansible_facts"] = facts
-    if module._diff:
-        result["diff"] = files.diff(changes, module.check_mode)
-        if missing:
-            result["diff"]["after"] = "packages: install %s\n" % ", ".join(missing) + result["diff"]["after"]
-        if unit_changes:
-            result["diff"]["after"] += "".join("%s: %s\n" % (n, ", ".join(a)) for n, a in unit_changes)
-        for _cmd, lines in helper_changes:
-            result["diff"]["after"] += "".join("%s\n" % line for line in lines)
     module.exit_json(**result)
 
 

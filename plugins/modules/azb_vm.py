@@ -32,6 +32,7 @@ author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
+  - azblink.nfv.prerequisites
 options:
   name:
     description: Domain name. One of O(name) or O(vms) is required.
@@ -346,6 +347,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+prerequisites:
+  description:
+    - What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files)
+      returns (C(changed_paths), C(changes), C(installed_packages), C(changed_units), C(changed_helpers),
+      C(daemon_reloaded)). Its changes are also listed in RV(actions).
+  returned: when O(prerequisites) is given and the module converges
+  type: dict
+  sample: {"changed_paths": ["/etc/systemd/system/azb-firewall.service"], "changes": {"/etc/systemd/system/azb-firewall.service": ["content"]},
+           "installed_packages": [], "changed_units": {}, "changed_helpers": {}, "daemon_reloaded": false}
 vms:
   description: With O(vms), one result per VM in order, the keys of the single form plus C(name) and C(changed).
   returned: with O(vms)
@@ -394,19 +404,23 @@ snapshots:
   sample: [{"name": "pre-upgrade", "created": 1763862000, "state": "running"}]
 """
 
+from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils.vm import model
 from ansible_collections.azblink.nfv.plugins.module_utils.vm.runner import ARGUMENT_SPEC, run, run_many
 
 
 def main():
-    module = AuditedModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+    module = AuditedModule(argument_spec=dict(ARGUMENT_SPEC, **prerequisites.ARGUMENT_SPEC), supports_check_mode=True,
                            required_one_of=[("name", "vms")], mutually_exclusive=[("name", "vms")])
     try:
         if module.params["vms"] is not None:
-            result = run_many(module.params["vms"], module.run_command, module.check_mode, module._diff)
+            result = run_many(module.params["vms"], module.run_command, module.check_mode, module._diff,
+                              before_changes=module.converge_prerequisites)
         else:
-            result = run(module.params, module.run_command, module.check_mode, module._diff)
+            params = dict((k, v) for k, v in module.params.items() if k != "prerequisites")
+            result = run(params, module.run_command, module.check_mode, module._diff,
+                         before_changes=module.converge_prerequisites)
     except model.SpecError as e:
         module.fail_json(msg=str(e), errors=["%s: %s" % err for err in e.errors])
     except Exception as e:  # adapter errors carry libvirt's message

@@ -32,6 +32,7 @@ author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
+  - azblink.nfv.prerequisites
 attributes:
   diff_mode:
     support: full
@@ -232,6 +233,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+prerequisites:
+  description:
+    - What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files)
+      returns (C(changed_paths), C(changes), C(installed_packages), C(changed_units), C(changed_helpers),
+      C(daemon_reloaded)). Its changes are also listed in RV(actions).
+  returned: when O(prerequisites) is given and the module converges
+  type: dict
+  sample: {"changed_paths": ["/etc/systemd/system/azb-firewall.service"], "changes": {"/etc/systemd/system/azb-firewall.service": ["content"]},
+           "installed_packages": [], "changed_units": {}, "changed_helpers": {}, "daemon_reloaded": false}
 actions:
   description: What the run did (or would do in check mode), one line each; also the audit record's actions.
   returned: when state is present or absent
@@ -284,6 +294,7 @@ ansible_facts:
 
 import os
 
+from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 from ansible_collections.azblink.nfv.plugins.module_utils import capabilities
 from ansible_collections.azblink.nfv.plugins.module_utils.pki.errors import SpecError
@@ -320,6 +331,7 @@ def argument_spec():
         config_dir=dict(type="path", default="/etc/azblink/vpn"),
         export_dir=dict(type="path", default="/etc/azblink/vpn/export"),
         pki_dir=dict(type="path", default="/etc/azblink/pki"),
+        **prerequisites.ARGUMENT_SPEC
     )
 
 
@@ -381,6 +393,8 @@ def main():
             backend = "xfrm" if rc == 0 else "libipsec"
     for t in tunnels:
         t.backend = backend if t.type == "ipsec" else None
+    if state in ("present", "keys"):
+        module.converge_prerequisites()  # the tools that make the keys, before they are made
 
     if state == "rendered":
         info, ports = summary(tunnels, {})

@@ -32,6 +32,7 @@ author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
+  - azblink.nfv.prerequisites
 options:
   state:
     description:
@@ -194,6 +195,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+prerequisites:
+  description:
+    - What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files)
+      returns (C(changed_paths), C(changes), C(installed_packages), C(changed_units), C(changed_helpers),
+      C(daemon_reloaded)). Its changes are also listed in RV(actions).
+  returned: when O(prerequisites) is given and the module converges
+  type: dict
+  sample: {"changed_paths": ["/etc/systemd/system/azb-firewall.service"], "changes": {"/etc/systemd/system/azb-firewall.service": ["content"]},
+           "installed_packages": [], "changed_units": {}, "changed_helpers": {}, "daemon_reloaded": false}
 actions:
   description: What was (or in check mode would be) done.
   returned: always
@@ -229,6 +239,7 @@ def main():
                 "routes": dict((str(k), v) for k, v in render.routes(site).items())}
     if state == "rendered":
         module.exit_json(changed=False, rendered=rendered)
+    module.converge_prerequisites()
     runner.converge(lambda: wplan.plan(site, ad), lambda p: wplan.execute(p, ad), dict(rendered=rendered))
 
 

@@ -31,6 +31,7 @@ author:
   - azblink engineering (@azblink)
 extends_documentation_fragment:
   - azblink.nfv.common
+  - azblink.nfv.prerequisites
 options:
   state:
     description:
@@ -285,6 +286,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+prerequisites:
+  description:
+    - What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files)
+      returns (C(changed_paths), C(changes), C(installed_packages), C(changed_units), C(changed_helpers),
+      C(daemon_reloaded)). Its changes are also listed in RV(actions).
+  returned: when O(prerequisites) is given and the module converges
+  type: dict
+  sample: {"changed_paths": ["/etc/systemd/system/azb-firewall.service"], "changes": {"/etc/systemd/system/azb-firewall.service": ["content"]},
+           "installed_packages": [], "changed_units": {}, "changed_helpers": {}, "daemon_reloaded": false}
 actions:
   description: What was (or in check mode would be) done.
   returned: always
@@ -356,6 +366,7 @@ def main():
         module.exit_json(changed=False, rendered={"ruleset": render_nft.render(site),
                                                   "networkd": render_networkd.render(site)})
 
+    module.converge_prerequisites()
     try:
         p = zplan.plan(site, nft, net, exact=module._diff)
         if p.changed and not module.check_mode:

@@ -227,10 +227,14 @@ def _converge(lv, spec, host, run_command, check_mode, want_diff, backends):
     return result
 
 
-def run(params, run_command, check_mode=False, want_diff=False, adapter_factory=None):
+def run(params, run_command, check_mode=False, want_diff=False, adapter_factory=None, before_changes=None):
+    """The single form. ``before_changes()`` runs once the input is checked, before libvirt is asked
+    (the module's prerequisites: a hook they change restarts libvirtd)."""
     spec = model.validate(params)
     if spec["state"] == "rendered":
         return _rendered(spec, run_command)
+    if before_changes:
+        before_changes()
     lv = _connect(adapter_factory, spec["uri"], run_command)
     host = lv.host_facts() if spec["state"] != "absent" and not spec["snapshot"] else None
     return _converge(lv, spec, host, run_command, check_mode, want_diff, {})
@@ -265,13 +269,15 @@ def validate_many(vms):
     return specs
 
 
-def run_many(vms, run_command, check_mode=False, want_diff=False, adapter_factory=None):
+def run_many(vms, run_command, check_mode=False, want_diff=False, adapter_factory=None, before_changes=None):
     """The list form: every VM checked first (input and host limits), then converged in order on one
     connection per URI. A VM is started and the next one defined while it boots (libvirt's start
     returns once QEMU runs, not when the guest is up).
 
     -> {changed, actions ("name: action"), vms: [the single form's result + name], diff: [per VM]}."""
     specs = validate_many(vms)
+    if before_changes:
+        before_changes()
     conns, hosts = {}, {}
     errors = []
     for i, spec in enumerate(specs):

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
+
 PROBE = dict(
     type=dict(type="str", choices=["icmp", "tcp", "http", "dns"], default="icmp"),
     target=dict(type="str"),
@@ -79,4 +81,5 @@ def argument_spec():
         split_dns=dict(type="list", elements="dict", options=SPLIT_DNS, default=[]),
         rebind_protection=dict(type="bool", default=True),
         rebind_ok_domains=dict(type="list", elements="str", default=[]),
+        **prerequisites.ARGUMENT_SPEC
     )

@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
+
 ZONE = dict(
     name=dict(type="str", required=True),
     role=dict(type="str", required=True, choices=["wan", "restricted", "dmz", "trusted"]),
@@ -76,4 +78,5 @@ def argument_spec():
         management_ports=dict(type="list", elements="int", default=[22]),
         nat_sources=dict(type="list", elements="str", default=[]),
         confirm_timeout=dict(type="int", default=0),
+        **prerequisites.ARGUMENT_SPEC
     )

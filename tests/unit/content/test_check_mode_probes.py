@@ -97,9 +97,16 @@ def _site_role_order():
 def test_the_site_role_runs_the_declared_roles_in_order():
     declared = _yaml("roles", "site", "defaults", "main.yml")["azb_site_declared_roles"]
     tasks = _yaml("roles", "site", "tasks", "main.yml")
-    # the check of the included roles' variables comes first, and every include skips Ansible's own
+    # the check of the site's and the included roles' variables comes first, and every include skips
+    # Ansible's own (the collection's playbooks include the site role itself without it too)
     assert tasks[0]["azblink.nfv.azb_validate_roles"]["roles"] == (
-        "{{ azb_site_declared_roles | difference(['hypervisor', 'zones']) }}")
+        "{{ ['site'] + azb_site_declared_roles | difference(['hypervisor', 'zones']) }}")
+    for playbook in ("site.yml", "rollout.yml", "drift.yml"):
+        for play in _yaml("playbooks", playbook):
+            for t in _tasks(play.get("tasks") or []):
+                role = t.get("ansible.builtin.import_role") or t.get("ansible.builtin.include_role") or {}
+                if role.get("name") == "azblink.nfv.site":
+                    assert role["rolespec_validate"] is False, (playbook, t["name"])
     for t in tasks[1:]:
         assert (t.get("ansible.builtin.import_role") or t.get("ansible.builtin.include_role"))["rolespec_validate"] is False, t
     assert _site_role_order() == _names(declared)

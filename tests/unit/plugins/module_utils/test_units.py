@@ -119,3 +119,13 @@ def test_restart_on_a_changed_file_only_for_a_running_unit(state, want, changed,
 def test_restart_on_must_name_absolute_paths():
     with pytest.raises(ValueError, match=r"units\[0\]\.restart_on\[1\]: an absolute path"):
         units.check([{"name": "libvirtd.service", "restart_on": ["/etc/a", "qemu.conf"]}])
+
+
+def test_a_unit_only_restarted_may_not_be_written_yet():
+    # the WAN health service: its script is a prerequisite, its unit file the module writes later
+    missing = st(load="not-found", active="inactive", filestate="")
+    entry = {"name": "azb-wan-health.service", "restart_on": ["/usr/local/lib/azblink/azb-wan-health.py"]}
+    assert units.plan([entry], {"azb-wan-health.service": missing}, False,
+                      ["/usr/local/lib/azblink/azb-wan-health.py"]) == []
+    with pytest.raises(units.UnitsError, match=r"units\[0\]\.name: systemd knows no unit"):
+        units.plan([dict(entry, enabled=True)], {"azb-wan-health.service": missing}, False, [])
