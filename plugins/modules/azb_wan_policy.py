@@ -196,14 +196,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 prerequisites:
-  description:
-    - What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files)
-      returns (C(changed_paths), C(changes), C(installed_packages), C(changed_units), C(changed_helpers),
-      C(daemon_reloaded)). Its changes are also listed in RV(actions).
+  description: What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files) returns; its changes are also in RV(actions).
   returned: when O(prerequisites) is given and the module converges
   type: dict
-  sample: {"changed_paths": ["/etc/systemd/system/azb-firewall.service"], "changes": {"/etc/systemd/system/azb-firewall.service": ["content"]},
-           "installed_packages": [], "changed_units": {}, "changed_helpers": {}, "daemon_reloaded": false}
+  sample: {"changed_paths": [], "changes": {}, "installed_packages": ["ulogd2"], "changed_units": {"ulogd2.service": ["start"]}}
 actions:
   description: What was (or in check mode would be) done.
   returned: always
