@@ -55,3 +55,14 @@ def test_a_change_makes_the_task_changed_with_its_diff_and_actions_first(own_dif
     assert out["actions"][1:] == ["prerequisites: install ulogd2", "prerequisites: /etc/x content",
                                   "prerequisites: ulogd2.service start", "prerequisites: changed a -> b"]
     assert own["changed"] is False  # the module's own result is not modified in place
+
+
+def test_the_modules_that_carry_prerequisites_share_one_spec():
+    from ansible_collections.azblink.nfv.plugins.module_utils.wan import spec as wan_spec
+    from ansible_collections.azblink.nfv.plugins.module_utils.zones import spec as zone_spec
+    from ansible_collections.azblink.nfv.plugins.modules import azb_vpn
+    for spec in (zone_spec.argument_spec(), wan_spec.argument_spec(), azb_vpn.argument_spec()):
+        assert spec["prerequisites"] is prerequisites.ARGUMENT_SPEC["prerequisites"]
+    # azb_vm adds it to the module's spec, not to a VM's options (the list form's elements)
+    from ansible_collections.azblink.nfv.plugins.module_utils.vm import runner
+    assert "prerequisites" not in runner.VM_OPTIONS
