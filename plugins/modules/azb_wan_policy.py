@@ -196,7 +196,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 prerequisites:
-  description: What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files) returns; its changes are also in RV(actions).
+  description: What the O(prerequisites) pass did (or would do, in check mode), in the keys M(azblink.nfv.azb_files) returns.
   returned: when O(prerequisites) is given and the module converges
   type: dict
   sample: {"changed_paths": [], "changes": {}, "installed_packages": ["ulogd2"], "changed_units": {"ulogd2.service": ["start"]}}
