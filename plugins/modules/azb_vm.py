@@ -414,8 +414,7 @@ def main():
             result = run_many(module.params["vms"], module.run_command, module.check_mode, module._diff,
                               before_changes=module.converge_prerequisites)
         else:
-            params = dict((k, v) for k, v in module.params.items() if k != "prerequisites")
-            result = run(params, module.run_command, module.check_mode, module._diff,
+            result = run(module.params, module.run_command, module.check_mode, module._diff,
                          before_changes=module.converge_prerequisites)
     except model.SpecError as e:
         module.fail_json(msg=str(e), errors=["%s: %s" % err for err in e.errors])
