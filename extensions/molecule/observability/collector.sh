@@ -2,7 +2,8 @@
 # The scenario's collector side, on the lab's management network (a SOC reaches boxes there, and
 # shipping must not depend on which WAN is up): a namespace with its own rsyslog
 # (RELP over TLS, writing every received message as it came, RFC 5424 line per event) and a webhook
-# receiver (one JSON body per line). Every process is recorded by PID and stopped by that PID.
+# receiver (one JSON body per line). Every process is recorded by PID and start time
+# (tests/lab/pidfile.sh) and stopped only while it is that process.
 #   collector.sh netns-up | netns-down
 #   collector.sh start NAME CA CERT KEY [tcp|relp]   rsyslog on OBS_ADDRESS:6514 as NAME (RFC 5425 or RELP, TLS)
 #   collector.sh stop NAME
@@ -15,14 +16,8 @@ RUN=/run/$NS
 HERE=$(cd "$(dirname "$0")" && pwd)
 PEER=azbs-${NS#azb-}; PEER=${PEER%-siem}   # its veth end on the management bridge (IFNAMSIZ-safe)
 
-stop_pid() {  # stop_pid FILE: stop the process recorded in FILE and wait until it is gone
-  [ -f "$1" ] || return 0
-  local pid; pid=$(cat "$1")
-  if kill "$pid" 2>/dev/null; then
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$1"
-}
+# shellcheck source=../../../tests/lab/pidfile.sh
+. "$HERE/../../../tests/lab/pidfile.sh"
 
 wait_port() {  # wait_port PORT: until something listens there (10 s at most)
   for _ in $(seq 100); do
@@ -45,7 +40,7 @@ netns-up)
   ip -n "$NS" -br addr show dev siem0 | grep -q "$ADDR/" || ip -n "$NS" addr add "$ADDR/24" dev siem0
   ;;
 netns-down)
-  for f in "$RUN"/*.pid; do [ -e "$f" ] && stop_pid "$f"; done
+  for f in "$RUN"/*.pid; do [ -e "$f" ] && pid_stop "$f"; done
   ip link del "$PEER" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$RUN"
@@ -72,22 +67,22 @@ CONF
   touch "$RUN/$name-events.log"
   ip netns exec "$NS" /usr/sbin/rsyslogd -n -f "$RUN/$name.conf" -i "$RUN/$name.rsyslogd.pid" \
     >"$RUN/$name.out" 2>&1 &
-  echo $! >"$RUN/$name.pid"
+  pid_record "$RUN/$name.pid" $!
   wait_port "$PORT"
   ;;
 stop)
-  stop_pid "$RUN/$2.pid"
+  pid_stop "$RUN/$2.pid"
   ;;
 hook-start)
   mkdir -p "$RUN"
   touch "$RUN/webhook.jsonl"
   ip netns exec "$NS" python3 "$HERE/tests/webhook_receiver.py" "$ADDR" 8080 "$RUN/webhook.jsonl" \
     >"$RUN/webhook.out" 2>&1 &
-  echo $! >"$RUN/webhook.pid"
+  pid_record "$RUN/webhook.pid" $!
   wait_port 8080
   ;;
 hook-stop)
-  stop_pid "$RUN/webhook.pid"
+  pid_stop "$RUN/webhook.pid"
   ;;
 *)
   echo "usage: $0 netns-up|netns-down|start NAME CA CERT KEY|stop NAME|hook-start|hook-stop" >&2; exit 2

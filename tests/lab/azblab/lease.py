@@ -3,7 +3,8 @@
 A run (a `make test`, a developer's `molecule test`) names itself by the PID of a process that lives
 as long as it does (AZB_LAB_LEASE_PID). `up` waits until the appliances it asks for are free, then
 leases them; `down` releases them, and leaves alone an appliance leased by another live run. A lease
-whose owner process is gone is stale and free. Without AZB_LAB_LEASE_PID nothing is leased (the lab
+whose owner process is gone is stale and free; the lease holds the owner's start time with its PID,
+so a PID the kernel gave again to another process does not keep it. Without AZB_LAB_LEASE_PID nothing is leased (the lab
 behaves as before: one developer, one run).
 """
 from __future__ import annotations
@@ -27,10 +28,12 @@ def holder(run_dir: str, name: str) -> int | None:
     """The live owner of `name`'s lease, or None when it is free (no lease, or a stale one)."""
     try:
         with open(_path(run_dir, name)) as fh:
-            pid = int(json.load(fh)["pid"])
+            record = json.load(fh)
+        pid = int(record["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return pid if system.pid_alive(pid) else None
+    started = record.get("started")
+    return pid if system.pid_alive(pid) and (started is None or started == system.pid_start(pid)) else None
 
 
 def busy(run_dir: str, names, me: int | None) -> dict:
@@ -48,7 +51,7 @@ def take(run_dir: str, names, me: int) -> None:
     for name in names:
         tmp = _path(run_dir, name) + ".tmp"
         with open(tmp, "w") as fh:
-            json.dump({"pid": me}, fh)
+            json.dump({"pid": me, "started": system.pid_start(me)}, fh)
         os.replace(tmp, _path(run_dir, name))
 
 

@@ -83,12 +83,34 @@ def pidfile(name: str) -> str:
 
 
 def read_pid(name: str) -> int | None:
+    """The PID recorded for `name` while that very process lives. The file holds the PID and the
+    process's start time: PIDs wrap (pid_max is 32768 here, a make test forks tens of thousands), and a
+    PID alone, once its process is gone, may name anybody's process, which `stop_daemon` would kill."""
     try:
         with open(pidfile(name)) as fh:
-            pid = int(fh.read().strip())
-    except (OSError, ValueError):
+            fields = fh.read().split()
+        pid = int(fields[0])
+    except (OSError, ValueError, IndexError):
         return None
-    return pid if pid_alive(pid) else None
+    started = fields[1] if len(fields) > 1 else None
+    return pid if pid_alive(pid) and (started is None or started == pid_start(pid)) else None
+
+
+def pid_start(pid: int) -> str | None:
+    """When process `pid` started (clock ticks after boot, /proc/PID/stat's 22nd field): with the PID,
+    it names one process for the machine's uptime."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            # The fields after the command's name, which may hold spaces and parentheses.
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def record_pid(path: str, pid: int) -> None:
+    """Write `pid` and its start time to `path` (read back by read_pid and lease.holder)."""
+    with open(path, "w") as fh:
+        fh.write(f"{pid} {pid_start(pid) or ''}".strip())
 
 
 def pid_alive(pid: int) -> bool:
@@ -101,8 +123,8 @@ def pid_alive(pid: int) -> bool:
     # A zombie is dead for our purposes.
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
         return False
 
 
@@ -118,8 +140,7 @@ def start_daemon(name: str, argv: list, netns: str | None = None, logfile: str |
     with open(logfile, "ab") as lf, open(os.devnull, "rb") as devnull:
         proc = subprocess.Popen(argv, stdin=devnull, stdout=lf, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-    with open(pidfile(name), "w") as fh:
-        fh.write(str(proc.pid))
+    record_pid(pidfile(name), proc.pid)
     return proc.pid
 
 

@@ -38,3 +38,14 @@ def test_owner_comes_from_the_environment(monkeypatch):
     assert lease.owner_from_env() == 1234
     monkeypatch.setenv("AZB_LAB_LEASE_PID", "")
     assert lease.owner_from_env() is None
+
+
+def test_a_lease_whose_pid_names_another_process_now_is_free(tmp_path):
+    """PIDs wrap: a lease is its owner's PID and start time, and a live process that got the PID later
+    is not its owner."""
+    run = str(tmp_path)
+    os.makedirs(os.path.join(run, "leases"))
+    with open(os.path.join(run, "leases", "lab-a3"), "w") as fh:
+        fh.write('{"pid": %d, "started": "1"}' % os.getpid())   # this process, started at another time
+    assert lease.holder(run, "lab-a3") is None
+    assert lease.busy(run, ["lab-a3"], None) == {}

@@ -85,6 +85,19 @@ def wait_wan_up(host, name, seconds=40):
 
 
 @pytest.fixture(scope="module", autouse=True)
+def corp_side_running():
+    """The corporate resolver and echo server, started by prepare, running when the checks start:
+    make test runs this verify alone, after the other scenarios, minutes after prepare. `up` starts
+    only what is not running (recorded by PID and start time), and says when it had to."""
+    env = dict(os.environ, WAN_CORP_NETNS=CORP_NS, WAN_CORP_ADDRESS=CORP)
+    res = subprocess.run([os.path.join(HERE, "..", "corp_side.sh"), "up"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, "corp_side.sh up failed: %s" % res.stderr
+    if res.stdout.strip():
+        print(res.stdout.strip())
+
+
+@pytest.fixture(scope="module", autouse=True)
 def c3_web():
     """A web server on c3 for the port forward (stopped by PID)."""
     proc = subprocess.Popen(["ip", "netns", "exec", NS["c3"], sys.executable, "-m", "http.server", "8000"],
