@@ -71,11 +71,12 @@ def services_with(services):
 
 
 def status():
-    out = os.path.join(tempfile.mkdtemp(prefix="azb-svc-status-"), "status.json")
-    res, _t = playbook("status.yml", "-e", "status_out=" + out)
-    assert res.returncode == 0, res.stdout[-3000:]
-    with open(out) as fh:
-        return json.load(fh)
+    with tempfile.TemporaryDirectory(prefix="azb-svc-status-") as tmp:
+        out = os.path.join(tmp, "status.json")
+        res, _t = playbook("status.yml", "-e", "status_out=" + out)
+        assert res.returncode == 0, res.stdout[-3000:]
+        with open(out) as fh:
+            return json.load(fh)
 
 
 def hello_version(label="c3"):
