@@ -6,7 +6,9 @@ memory and vCPUs by Ansible's own fact collectors (so they equal what ansible.bu
 reports), the packages dpkg's database says are installed, and whether cgroups are writable.
 
 The collectors are imported when the facts are asked for, so a module that only may ask (azb_files)
-does not load them on every call."""
+does not load them on every call. Ansible still bundles them into every module importing this file
+(it finds imports anywhere in the code): a module that does not learn facts imports dpkg.py, not
+this."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,22 +17,13 @@ __metaclass__ = type
 import os
 import platform
 
-DPKG_QUERY = ["dpkg-query", "--show", "--showformat=${db:Status-Status} ${Package}\\n"]
+from ansible_collections.azblink.nfv.plugins.module_utils.dpkg import DPKG_QUERY, installed_packages
+
 DISTRIBUTION_KEYS = ("distribution", "distribution_version", "distribution_major_version", "os_family")
 
 
 class BoxFactsError(Exception):
     pass
-
-
-def installed_packages(dpkg_output):
-    """dpkg-query's 'STATUS NAME' lines -> the names whose status is installed."""
-    out = []
-    for line in dpkg_output.splitlines():
-        status, _sep, name = line.partition(" ")
-        if status == "installed" and name:
-            out.append(name)
-    return out
 
 
 def gather(module):

@@ -16,7 +16,7 @@ import os
 import re
 import time
 
-from ansible_collections.azblink.nfv.plugins.module_utils.box_facts import DPKG_QUERY, installed_packages
+from ansible_collections.azblink.nfv.plugins.module_utils.dpkg import DPKG_QUERY, installed_packages
 from ansible_collections.azblink.nfv.plugins.module_utils.common.adapter import Commands
 
 # Debian policy's package name (5.6.1), optionally with an architecture qualifier.

@@ -1,5 +1,5 @@
 """azb_box_facts reads dpkg's answer as site.yml's dpkg-query task did: only installed packages."""
-from ansible_collections.azblink.nfv.plugins.module_utils.box_facts import DPKG_QUERY, installed_packages
+from ansible_collections.azblink.nfv.plugins.module_utils.dpkg import DPKG_QUERY, installed_packages
 
 
 def test_only_installed_packages_are_kept():
