@@ -41,4 +41,3 @@ def test_stopping_a_stale_record_kills_nobody(tmp_path, monkeypatch):
     finally:
         victim.kill()
         victim.wait()
-
