@@ -4,8 +4,8 @@ A run (a `make test`, a developer's `molecule test`) names itself by the PID of 
 as long as it does (AZB_LAB_LEASE_PID). `up` waits until the appliances it asks for are free, then
 leases them; `down` releases them, and leaves alone an appliance leased by another live run. A lease
 whose owner process is gone is stale and free; the lease holds the owner's start time with its PID,
-so a PID the kernel gave again to another process does not keep it. Without AZB_LAB_LEASE_PID nothing is leased (the lab
-behaves as before: one developer, one run).
+so a PID the kernel gave again to another process does not keep it. Without AZB_LAB_LEASE_PID
+nothing is leased (the lab behaves as before: one developer, one run).
 """
 from __future__ import annotations
 
@@ -32,8 +32,7 @@ def holder(run_dir: str, name: str) -> int | None:
         pid = int(record["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    started = record.get("started")
-    return pid if system.pid_alive(pid) and (started is None or started == system.pid_start(pid)) else None
+    return pid if system.same_process(pid, record.get("started")) else None
 
 
 def busy(run_dir: str, names, me: int | None) -> dict:

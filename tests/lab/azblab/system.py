@@ -92,8 +92,13 @@ def read_pid(name: str) -> int | None:
         pid = int(fields[0])
     except (OSError, ValueError, IndexError):
         return None
-    started = fields[1] if len(fields) > 1 else None
-    return pid if pid_alive(pid) and (started is None or started == pid_start(pid)) else None
+    return pid if same_process(pid, fields[1] if len(fields) > 1 else None) else None
+
+
+def same_process(pid: int, started: str | None) -> bool:
+    """Whether `pid` still lives and is the process that started at `started` (pid_start's value;
+    None: a record written before start times were, taken on the PID alone)."""
+    return pid_alive(pid) and (started is None or started == pid_start(pid))
 
 
 def pid_start(pid: int) -> str | None:
