@@ -27,7 +27,7 @@ import subprocess
 import syslog
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
+from ansible_collections.azblink.nfv.plugins.module_utils import echo, prerequisites
 
 IDENT = "azb-audit"
 
@@ -116,4 +116,5 @@ class AuditedModule(AnsibleModule):
             if "state" in self.params:
                 extra["state"] = self.params["state"]
             record(name, actions_of(kwargs), extra)
+        kwargs.setdefault("invocation", {"module_args": echo.echoed(self.params, self.no_log_values)})
         super(AuditedModule, self).exit_json(**kwargs)

@@ -70,7 +70,9 @@ def _names(expr):
     return [w.strip("'") for w in re.findall(r"'([a-z_]+)'", expr)]
 
 
-OPTIONAL_LOOP = re.compile(r"^\{\{ azb_site_declared_roles \| intersect\((\[[^]]*\])\) \}\}$")
+# The includes loop over the roles the variable check names (its result, registered), those of the
+# declared roles that it keeps.
+OPTIONAL_LOOP = re.compile(r"^\{\{ azb_site_checked\.validated_roles \| intersect\((\[[^]]*\])\) \}\}$")
 
 
 def _site_steps():
@@ -82,10 +84,11 @@ def _site_steps():
         if "ansible.builtin.import_role" in t:
             yield t["ansible.builtin.import_role"]["name"].split(".")[-1], False
             continue
-        match = OPTIONAL_LOOP.match(t["loop"])
-        assert match and t["ansible.builtin.include_role"]["name"] == "azblink.nfv.{{ azb_site_optional_role }}", t
+        match = OPTIONAL_LOOP.match(" ".join(t["loop"].split()))
+        assert match and t["ansible.builtin.include_role"]["name"] == "{{ azb_site_optional_role }}", t
         for name in ast.literal_eval(match.group(1)):
-            yield name, True
+            assert name.startswith("azblink.nfv."), name
+            yield name.split(".")[-1], True
 
 
 def _site_role_order():
@@ -101,6 +104,7 @@ def test_the_site_role_runs_the_declared_roles_in_order():
     # Ansible's own (the collection's playbooks include the site role itself without it too)
     assert tasks[0]["azblink.nfv.azb_validate_roles"]["roles"] == (
         "{{ ['site'] + azb_site_declared_roles | difference(['hypervisor', 'zones']) }}")
+    assert tasks[0]["register"] == "azb_site_checked"
     for playbook in ("site.yml", "rollout.yml", "drift.yml"):
         for play in _yaml("playbooks", playbook):
             for t in _tasks(play.get("tasks") or []):
