@@ -78,8 +78,14 @@ def azb_vpn_peer_hosts(tunnels, host, hostvars, play_hosts):
             name = p.get("name")
             if name and name != host and name in play_hosts and name not in names:
                 names.append(name)
-    return dict((n, {"public_keys": hostvars[n].get("azb_vpn_public_keys") or {},
+    return dict((n, {"public_keys": _fact(hostvars[n], "azb_vpn_public_keys") or {},
                      "zones": hostvars[n].get("azb_zones") or []}) for n in names)
+
+
+def _fact(host_vars, name):
+    """A fact a module returned, under ansible_facts (where it is whether or not Ansible also injects
+    facts as variables: ansible.cfg does not, it cost a copy of every fact per task and box)."""
+    return (host_vars.get("ansible_facts") or {}).get(name)
 
 
 def azb_site_hosts(declared, vms=None):

@@ -65,7 +65,7 @@ def test_the_keys_tasks_touch_nothing_but_the_keys():
     # The vpn role hands its peers the fact the keys task sets (azb_vpn_peer_hosts reads it).
     with open(os.path.join(ROOT, "roles", "vpn", "tasks", "main.yml")) as fh:
         assert "azblink.nfv.azb_vpn_peer_hosts(inventory_hostname, hostvars, ansible_play_hosts)" in fh.read()
-    assert azb_vpn_peer_hosts(_tunnel(), "canary", {"later": {"azb_vpn_public_keys": {"wgs2s": "k"}}},
+    assert azb_vpn_peer_hosts(_tunnel(), "canary", {"later": {"ansible_facts": {"azb_vpn_public_keys": {"wgs2s": "k"}}}},
                               ["canary", "later"])["later"]["public_keys"] == {"wgs2s": "k"}
 
 

@@ -5,8 +5,10 @@ from ansible_collections.azblink.nfv.plugins.module_utils.vpn import model
 
 KEY = {"mesh": "y" * 43 + "="}
 ZONES_B = [{"name": "office", "bridge": "br3", "role": "trusted", "address": "10.20.0.1/24"}]
-HOSTVARS = {"a": {"azb_zones": []}, "b": {"azb_vpn_public_keys": KEY, "azb_zones": ZONES_B},
-            "c": {"azb_vpn_public_keys": KEY, "azb_zones": []}, "far": {"azb_zones": []}}
+# The keys are a fact azb_vpn returned: under ansible_facts (ansible.cfg does not inject facts as
+# variables too).
+HOSTVARS = {"a": {"azb_zones": []}, "b": {"ansible_facts": {"azb_vpn_public_keys": KEY}, "azb_zones": ZONES_B},
+            "c": {"ansible_facts": {"azb_vpn_public_keys": KEY}, "azb_zones": []}, "far": {"azb_zones": []}}
 TUNNELS = [
     # a's tunnel with b, and with far (a box outside the play)
     {"name": "mesh", "network": "10.99.0.0/24",
@@ -30,6 +32,13 @@ def test_only_the_peers_of_this_box_in_the_play_are_read():
     assert azb_vpn_peer_hosts(None, "a", HOSTVARS, ["a"]) == {}
 
 
+def test_a_key_injected_as_a_variable_only_is_not_read():
+    """Facts are read where Ansible always keeps them: a top-level variable of that name is the
+    inventory's, not the box's key."""
+    assert azb_vpn_peer_hosts(TUNNELS, "a", {"b": {"azb_vpn_public_keys": KEY, "azb_zones": []}},
+                              ["a", "b"]) == {"b": {"public_keys": {}, "zones": []}}
+
+
 def _plain(x):
     """The model's objects as plain data, to compare two validations."""
     if hasattr(x, "__dict__"):
@@ -43,7 +52,7 @@ def _plain(x):
 
 def test_the_module_builds_the_same_tunnels_from_the_peers_only():
     params = {"tunnels": TUNNELS}
-    every = {h: {"public_keys": v.get("azb_vpn_public_keys") or {}, "zones": v["azb_zones"]}
+    every = {h: {"public_keys": v.get("ansible_facts", {}).get("azb_vpn_public_keys") or {}, "zones": v["azb_zones"]}
              for h, v in HOSTVARS.items() if h != "far"}
     ctx = {"host": "a", "zones": []}
     want = _plain(model.validate(params, dict(ctx, play_hosts=every)))
