@@ -12,11 +12,13 @@ too). Not a test: it prints a table and a Mermaid chart of CPU and wall time aga
 
 Settings compared, in the same run, alternating at each size (the load moves between them):
   repo      the collection and ansible.cfg of this tree (pipelining, SSH ControlPersist, forks 20,
-            facts injected as variables, Ansible's default)
+            facts kept under ansible_facts only: inject_facts_as_vars off)
   before    the whole collection and its ansible.cfg at --before REV (git archive under build/bench)
   no-pipe   this tree's, without pipelining (Ansible's default)
   mitogen   this tree's under Mitogen's linear strategy (--mitogen DIR: an unpacked mitogen wheel;
             optional, never a dependency of the collection)
+  vars-start  this tree's, with the inventory's vars plugins run once as it loads, not for every task
+            (run_vars_plugins = start)
   floor     Ansible's floor: a play of as many tasks of the same kinds per box doing nothing
             (SITES_RUN's floor), on the same boxes
 
@@ -58,6 +60,7 @@ SETTINGS = {
     "no-pipe": {"ANSIBLE_PIPELINING": "False"},
     "mitogen": {"ANSIBLE_STRATEGY": "mitogen_linear"},
     "floor": {},
+    "vars-start": {"ANSIBLE_RUN_VARS_PLUGINS": "start"},
 }
 # The sites the fleet converges (--site):
 #   fleet-lab  inventories/fleet-lab: two tenants, five sites, hypervisor + zones (azb_site_roles)
