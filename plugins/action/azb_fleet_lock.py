@@ -9,7 +9,6 @@ controller, where the fleet role's tasks made them with a set_fact, a debug and 
 """
 from __future__ import annotations
 
-import os
 import socket
 
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -17,6 +16,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_lock
 from ansible_collections.azblink.nfv.plugins.plugin_utils.box_script_action import BoxScriptAction, utc_now
 from ansible_collections.azblink.nfv.plugins.plugin_utils.collection_files import collection_version, role_defaults
+from ansible_collections.azblink.nfv.plugins.plugin_utils.controller_user import controller_user
 from ansible_collections.azblink.nfv.plugins.plugin_utils.task_settings import resolve
 
 
@@ -40,7 +40,7 @@ class ActionModule(BoxScriptAction):
         return self._release(result, opts, holder, record)
 
     def _acquire(self, result, host, opts, task_vars):
-        holder = fleet_lock.holder_name(os.environ.get("USER") or "ansible", socket.gethostname(),
+        holder = fleet_lock.holder_name(controller_user(task_vars, self._templar.template), socket.gethostname(),
                                         task_vars.get("ansible_play_name", ""), utc_now(), task_vars.get("awx_job_id"))
         res = self.run_bash(fleet_lock.acquire_script(opts["dir"], holder, opts["wait"], opts["ttl"], opts["break"]))
         failed, msg, waited = fleet_lock.acquire_outcome(host, res["rc"], res["stdout"], res["stderr"], opts["wait"], opts["ttl"])

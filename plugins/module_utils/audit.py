@@ -9,9 +9,9 @@ Every module of the collection is built on ``AuditedModule``: its ``exit_json`` 
 whenever the module reports ``changed`` outside check mode, so no module can apply a change without
 one and no module carries its own copy of this code.
 
-Who: the controller user comes from ``AZB_CONTROLLER_USER`` in the task's environment (site.yml sets
-it); the record always carries the login the controller used on the box and the controller's address
-(SSH_CLIENT). What: the module, its actions (the plan's action lines, never values of secret
+Who: the controller user comes from ``AZB_CONTROLLER_USER`` in the module's environment (the modules'
+action, plugins/plugin_utils/audited_action.py, sets it); the record always carries the login the
+controller used on the box and the controller's address (SSH_CLIENT). What: the module, its actions (the plan's action lines, never values of secret
 options), the hash of the configuration it was given (secret options left out) and the live ruleset's
 hash after the change (stateless listing: counters do not move it).
 """

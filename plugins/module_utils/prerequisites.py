@@ -137,9 +137,9 @@ def merged(result, pre):
     return out
 
 
-def actions(pre):
+def actions(pre, prefix="prerequisites: "):
     """One line per change of the pass (for the module's actions and the audit record)."""
-    return (["prerequisites: install %s" % ", ".join(pre["installed_packages"])] if pre["installed_packages"] else []) \
-        + ["prerequisites: %s %s" % (path, ", ".join(what)) for path, what in sorted(pre["changes"].items())] \
-        + ["prerequisites: %s %s" % (name, ", ".join(what)) for name, what in sorted(pre["changed_units"].items())] \
-        + ["prerequisites: %s" % line for lines in pre["changed_helpers"].values() for line in lines]
+    return (["%sinstall %s" % (prefix, ", ".join(pre["installed_packages"]))] if pre["installed_packages"] else []) \
+        + ["%s%s %s" % (prefix, path, ", ".join(what)) for path, what in sorted(pre["changes"].items())] \
+        + ["%s%s %s" % (prefix, name, ", ".join(what)) for name, what in sorted(pre["changed_units"].items())] \
+        + ["%s%s" % (prefix, line) for lines in pre["changed_helpers"].values() for line in lines]

@@ -134,6 +134,12 @@ installed_packages:
   type: list
   elements: str
   sample: ["ulogd2"]
+actions:
+  description: One line per change (or change check mode would make), as the audit record names them.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/sysctl.d/60-azblink.conf content", "ulogd2.service start"]
 daemon_reloaded:
   description: Whether systemd re-read its units (a file under a systemd directory changed and O(units) is set).
   returned: always
@@ -157,6 +163,7 @@ def main():
         except box_facts.BoxFactsError as exc:
             module.fail_json(msg=str(exc))
     result = prerequisites.converge(module, module.params)
+    result["actions"] = prerequisites.actions(result, prefix="")   # also the audit record's
     if module.params["facts"]:
         result["ansible_facts"] = facts
     module.exit_json(**result)

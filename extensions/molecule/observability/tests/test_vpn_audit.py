@@ -30,10 +30,10 @@ RW_VETH = "rwa%s" % obs.IDX
 SEEN = []   # ids of the events at the collector before this module's first test (they do not count)
 
 
-def playbook(name):
+def playbook(name, *extra):
     t0 = time.monotonic()
     res = subprocess.run([os.path.join(obs.REPO, ".venv/bin/ansible-playbook"), "-i", INVENTORY,
-                          os.path.join(obs.SCENARIO, name)], capture_output=True, text=True, timeout=400,
+                          os.path.join(obs.SCENARIO, name)] + list(extra), capture_output=True, text=True, timeout=400,
                          cwd=obs.REPO, check=False)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     print("%s in %.1f s" % (name, time.monotonic() - t0))
@@ -83,7 +83,8 @@ def audit_records(module):
 
 
 def test_changes_of_every_module_arrive_as_audit_records(collector_up):  # noqa: F811
-    playbook("audit_change.yml")
+    # As AWX runs a job: the launching user in awx_user_name, no AZB_CONTROLLER_USER in the play.
+    playbook("audit_change.yml", "-e", "awx_user_name=audit-alice")
     want = ("azb_vpn", "azb_wan_policy", "azb_vm")   # azb_vpn: the revocation above
     assert obs.wait_for(lambda: all(audit_records(m) for m in want), 30), \
         "no audit record from %s" % [m for m in want if not audit_records(m)]
@@ -93,5 +94,9 @@ def test_changes_of_every_module_arrive_as_audit_records(collector_up):  # noqa:
         assert rec["actions"] and all(isinstance(a, str) for a in rec["actions"])
         assert len(rec["config_sha256"]) == 64 and len(rec["ruleset_sha256"]) == 64
         assert rec["controller_user"] and rec["remote_user"] == "root" and rec["controller_address"] == "198.18.0.1"
+    # The play set no environment: the modules' action named AWX's user. The revocation's play sets
+    # AZB_CONTROLLER_USER itself, and a task's own environment wins.
+    assert [audit_records(m)[-1]["controller_user"] for m in ("azb_wan_policy", "azb_vm")] == ["audit-alice"] * 2
+    assert audit_records("azb_vpn")[-1]["controller_user"] != "audit-alice"
     vm = audit_records("azb_vm")
     assert [r["state"] for r in vm][-2:] == ["stopped", "absent"], vm

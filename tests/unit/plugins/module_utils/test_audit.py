@@ -36,7 +36,8 @@ def test_every_module_of_the_collection_is_an_audited_module():
     and release a lock under /run and read the box, with no configuration change to record; so is
     the site's check of its roles' variables, which runs on the controller only."""
     paths = sorted(glob.glob(os.path.join(MODULES, "azb_*.py")))
-    actions = {os.path.basename(p) for p in glob.glob(os.path.join(ACTIONS, "azb_*.py"))}
+    # The actions of their own (the audited modules' action files only import the shared one).
+    actions = {os.path.basename(p) for p in glob.glob(os.path.join(ACTIONS, "azb_*.py")) if not _runs_audited(p)}
     assert actions == {"azb_fleet_gate.py", "azb_fleet_lock.py", "azb_validate_roles.py"}, "a new action: is it audited?"
     modules = [p for p in paths if os.path.basename(p) not in actions]
     assert len(modules) >= 13
@@ -45,6 +46,20 @@ def test_every_module_of_the_collection_is_an_audited_module():
         assert "AuditedModule(" in text and not re.search(r"\bAnsibleModule\(", text), path
     for path in set(paths) - set(modules):
         assert "def main" not in open(path).read(), "%s: documentation only, its action does the work" % path
+
+
+def _runs_audited(action_path):
+    return "plugin_utils.audited_action import ActionModule" in open(action_path).read()
+
+
+def test_every_audited_module_runs_through_the_audited_action():
+    """Each audited module's action (plugins/action/<module>.py) is the shared audited one, which names
+    the controller's user in the module's environment, whoever's playbook runs it."""
+    audited = [os.path.basename(p) for p in sorted(glob.glob(os.path.join(MODULES, "azb_*.py")))
+               if "AuditedModule(" in open(p).read()]
+    assert len(audited) >= 15
+    missing = [m for m in audited if not (os.path.exists(os.path.join(ACTIONS, m)) and _runs_audited(os.path.join(ACTIONS, m)))]
+    assert not missing, "audited modules without the audited action (plugins/action/<module>.py): %s" % missing
 
 
 def _exit(check_mode, **result):

@@ -66,3 +66,10 @@ def test_the_modules_that_carry_prerequisites_share_one_spec():
     # azb_vm adds it to the module's spec, not to a VM's options (the list form's elements)
     from ansible_collections.azblink.nfv.plugins.module_utils.vm import runner
     assert "prerequisites" not in runner.VM_OPTIONS
+
+
+def test_azb_files_own_actions_are_the_lines_without_the_prefix():
+    # azb_files' result and audit record name each change (not "the module lists no actions").
+    assert prerequisites.actions(pass_result(), prefix="") == [
+        "install ulogd2", "/etc/x content", "ulogd2.service start", "changed a -> b"]
+    assert prerequisites.actions(pass_result(changed=False), prefix="") == []
