@@ -30,6 +30,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.azblink.nfv.plugins.module_utils import echo, prerequisites
 
 IDENT = "azb-audit"
+# Who ran the change on the controller: set in the module's environment by the modules' action.
+CONTROLLER_USER_VARIABLE = "AZB_CONTROLLER_USER"
 
 
 # What the ruleset hash is of: the stateless listing (counters left out), numeric (-n: nft looks up no
@@ -72,7 +74,7 @@ def build(module_name, actions, extra=None, environ=None):
     rec = {
         "module": module_name,
         "actions": list(actions),
-        "controller_user": env.get("AZB_CONTROLLER_USER") or None,
+        "controller_user": env.get(CONTROLLER_USER_VARIABLE) or None,
         "remote_user": env.get("SUDO_USER") or env.get("USER") or env.get("LOGNAME") or None,
         "controller_address": (env.get("SSH_CLIENT") or "").split(" ")[0] or None,
     }

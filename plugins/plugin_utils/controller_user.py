@@ -13,10 +13,10 @@ from __future__ import annotations
 import getpass
 import os
 
+from ansible_collections.azblink.nfv.plugins.module_utils.audit import CONTROLLER_USER_VARIABLE
+
 # The variables that name the person, the first defined one wins.
 NAMING_VARIABLES = ("azb_controller_user", "awx_user_name", "tower_user_name")
-
-ENVIRONMENT_VARIABLE = "AZB_CONTROLLER_USER"
 
 
 def controller_user(task_vars, template=lambda value: value, environ=None):
@@ -38,7 +38,7 @@ def controller_user(task_vars, template=lambda value: value, environ=None):
 def with_controller_user(environment, user):
     """A task's environment (a dict once Ansible has templated it, or its raw list) with
     AZB_CONTROLLER_USER set to `user` where the task does not set it itself (the task's wins)."""
-    ours = {ENVIRONMENT_VARIABLE: user}
+    ours = {CONTROLLER_USER_VARIABLE: user}
     if not environment:
         return ours
     if isinstance(environment, dict):
