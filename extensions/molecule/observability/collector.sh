@@ -29,12 +29,17 @@ wait_port() {  # wait_port PORT: until something listens there (10 s at most)
 
 case "$1" in
 netns-up)
+  # A run cut short (its session ended before cleanup) leaves its namespace, processes and event files
+  # behind; the lab going down meanwhile deletes azb-mgmt, which unplugs the veth's host end. Start
+  # from none of it: a stale collector received nothing and failed every test of the next run.
+  for f in "$RUN"/*.pid; do [ -e "$f" ] && pid_stop "$f"; done
+  rm -rf "$RUN"
   mkdir -p "$RUN"
   ip netns list | grep -qw "$NS" || ip netns add "$NS"
   if ! ip -n "$NS" link show siem0 >/dev/null 2>&1; then
     ip link add siem0 netns "$NS" type veth peer name "$PEER"
-    ip link set "$PEER" master azb-mgmt up
   fi
+  ip link set "$PEER" master azb-mgmt up
   ip -n "$NS" link set lo up
   ip -n "$NS" link set siem0 up
   ip -n "$NS" -br addr show dev siem0 | grep -q "$ADDR/" || ip -n "$NS" addr add "$ADDR/24" dev siem0
