@@ -181,6 +181,27 @@ options:
     type: str
     choices: [auto, tc, libvirt]
     default: auto
+  virt_type:
+    description:
+      - The libvirt domain type. C(kvm) runs the VM with the CPU's hardware virtualisation, C(qemu)
+        emulates it (TCG, many times slower).
+      - C(auto) asks the box's libvirt which it offers and takes C(kvm) where it can. A VM defined
+        emulated under C(auto) comes with a warning (no /dev/kvm, or virtualisation off in the firmware).
+      - C(kvm) on a box without it fails before anything changes.
+      - With O(state=rendered) there is no box to ask, so C(auto) renders C(kvm).
+    type: str
+    choices: [auto, kvm, qemu]
+    default: auto
+  cpu_mode:
+    description:
+      - The guest's CPU. C(host-passthrough) gives it the host's own CPU, every feature included (what
+        VNFs built for SSE4.2/AVX need). C(host-model) gives a model libvirt derives from the host's,
+        which can migrate. C(default) leaves the hypervisor's default model.
+      - C(auto) is C(host-passthrough) under KVM and C(default) when emulated, since TCG cannot pass
+        the host's CPU through.
+    type: str
+    choices: [auto, host-passthrough, host-model, default]
+    default: auto
   vcpu_pins:
     description: Host cpuset per vCPU, in vCPU order (C(vcpupin)), for example C(["2", "3"]).
     type: list
@@ -388,6 +409,11 @@ rate_limit_backend:
   description: The rate limit implementation in use (C(tc) or C(libvirt)).
   returned: unless state is absent or a snapshot operation is asked
   type: str
+virt_type:
+  description: The domain type the VM is defined with (C(kvm) or C(qemu)), O(virt_type) resolved on the box.
+  returned: unless state is absent or a snapshot operation is asked
+  type: str
+  sample: kvm
 pending_restart:
   description: The definition changed while the VM was running; it applies at the next start.
   returned: unless state is absent or a snapshot operation is asked

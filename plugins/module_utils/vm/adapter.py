@@ -36,6 +36,21 @@ def _silence(_ctx, _err):
     pass
 
 
+def domain_types(capabilities_xml, arch="x86_64"):
+    """libvirt's capabilities XML -> the domain types it offers for hvm guests of ``arch`` (kvm only
+    where /dev/kvm works for libvirtd)."""
+    root = ET.fromstring(capabilities_xml)
+    found = []
+    for guest in root.findall("guest"):
+        a = guest.find("arch")
+        if (guest.findtext("os_type") or "").strip() != "hvm" or a is None or a.get("name") != arch:
+            continue
+        for d in a.findall("domain"):
+            if d.get("type") and d.get("type") not in found:
+                found.append(d.get("type"))
+    return found
+
+
 class Libvirt(object):
     def __init__(self, uri, run):
         if not HAS_LIBVIRT:
@@ -50,7 +65,8 @@ class Libvirt(object):
     # --- host -------------------------------------------------------------------------------------
     def host_facts(self):
         info = self.conn.getInfo()
-        return {"memory_mib": int(info[1]), "cpus": int(info[2])}
+        return {"memory_mib": int(info[1]), "cpus": int(info[2]),
+                "domain_types": domain_types(self.conn.getCapabilities())}
 
     # --- domains ----------------------------------------------------------------------------------
     def lookup(self, name):

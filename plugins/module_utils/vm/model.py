@@ -34,6 +34,12 @@ NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139")
 IOTUNE_KEYS = ("total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
                "total_iops_sec", "read_iops_sec", "write_iops_sec")
 RATE_BACKENDS = ("auto", "tc", "libvirt")
+# libvirt's domain types: kvm (hardware virtualisation) or qemu (TCG, emulated); auto asks the box.
+VIRT_TYPES = ("auto", "kvm", "qemu")
+# The guest's CPU: the host's own (host-passthrough, what VNFs built for SSE4/AVX need), a model
+# libvirt derives from it (host-model: migratable), or the hypervisor's default model (default).
+# auto: host-passthrough under kvm, the default under qemu (TCG cannot pass the host's CPU through).
+CPU_MODES = ("auto", "host-passthrough", "host-model", "default")
 SNAPSHOT_ACTIONS = ("create", "revert", "delete", "list")
 DEFAULT_URI = "qemu:///system"
 DEFAULT_POOL = "azb"
@@ -313,7 +319,11 @@ def validate(params):
         "shutdown_timeout": c.int_(params, "shutdown_timeout", "shutdown_timeout", 60, lo=0, hi=3600),
         "rate_limit_backend": c.choice(params, "rate_limit_backend", "rate_limit_backend",
                                        RATE_BACKENDS, "auto"),
+        "virt_type": c.choice(params, "virt_type", "virt_type", VIRT_TYPES, "auto"),
+        "cpu_mode": c.choice(params, "cpu_mode", "cpu_mode", CPU_MODES, "auto"),
     }
+    if spec["virt_type"] == "qemu" and spec["cpu_mode"] == "host-passthrough":
+        c.err("cpu_mode", "host-passthrough needs virt_type kvm (TCG cannot pass the host's CPU through)")
     if params.get("uuid"):
         try:
             spec["uuid"] = str(uuidlib.UUID(str(params["uuid"])))
@@ -407,6 +417,32 @@ def validate(params):
     if c.errors:
         raise SpecError(c.errors)
     return spec
+
+
+def accelerate(spec, domain_types):
+    """The spec with ``domain_type`` and ``cpu`` (libvirt's cpu mode, or None: the hypervisor's default
+    model) resolved for a box whose libvirt offers ``domain_types`` (None: no box to ask, as for
+    ``state: rendered``, which renders what a production box with KVM gets). Raises SpecError where the
+    box lacks what the spec asks for."""
+    out = dict(spec)
+    offered = ("kvm", "qemu") if domain_types is None else tuple(domain_types)
+    if spec["virt_type"] == "auto":
+        out["domain_type"] = "kvm" if "kvm" in offered else "qemu"
+    elif spec["virt_type"] in offered:
+        out["domain_type"] = spec["virt_type"]
+    else:
+        raise SpecError([("virt_type", "%s is not available on this box (libvirt offers: %s)%s"
+                          % (spec["virt_type"], ", ".join(offered) or "nothing",
+                             "; /dev/kvm is missing or the CPU's virtualisation is off in the firmware"
+                             if spec["virt_type"] == "kvm" else ""))])
+    mode = spec["cpu_mode"]
+    if mode == "auto":
+        mode = "host-passthrough" if out["domain_type"] == "kvm" else "default"
+    elif mode == "host-passthrough" and out["domain_type"] != "kvm":
+        raise SpecError([("cpu_mode", "host-passthrough needs KVM, and this box offers none (virt_type "
+                          "resolved to qemu)")])
+    out["cpu"] = None if mode == "default" else mode
+    return out
 
 
 def check_host(spec, host):

@@ -75,6 +75,11 @@ def canonical(xml_text):
         ep = ct.find("emulatorpin")
         if ep is not None:
             _copy(oct_, ep, attrs=("cpuset",))
+    cpu = src.find("cpu")
+    # Only the modes azb_vm renders: libvirt writes its default model (mode custom) into every inactive
+    # domain of type qemu, which means no <cpu> of ours.
+    if cpu is not None and cpu.get("mode") in ("host-passthrough", "host-model"):
+        _copy(out, cpu, attrs=("mode",))
     os_ = src.find("os")
     oos = ET.SubElement(out, "os")
     fw = os_.get("firmware")

@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.azblink.nfv.plugins.module_utils.vm.tc import AZB_NS
 
-LAB_EMULATOR_TYPE = "qemu"
 ET.register_namespace("azb", AZB_NS)
 
 HYPERV_FEATURES = (("relaxed", {}), ("vapic", {}), ("spinlocks", {"retries": "8191"}), ("vpindex", {}),
@@ -62,10 +61,11 @@ def render_metadata(parent, spec):
     return md
 
 
-def render_domain(spec, uuid, rate_backend="tc", domain_type=LAB_EMULATOR_TYPE):
-    """spec (model.validate) -> domain XML text. ``rate_backend``: 'tc' or 'libvirt'."""
+def render_domain(spec, uuid, rate_backend="tc"):
+    """spec (model.validate, then model.accelerate for its domain type and CPU) -> domain XML text.
+    ``rate_backend``: 'tc' or 'libvirt'."""
     win = spec["os_type"] == "windows"
-    root = ET.Element("domain", {"type": domain_type})
+    root = ET.Element("domain", {"type": spec["domain_type"]})
     _sub(root, "name", text=spec["name"])
     _sub(root, "uuid", text=uuid)
     render_metadata(root, spec)
@@ -78,6 +78,9 @@ def render_domain(spec, uuid, rate_backend="tc", domain_type=LAB_EMULATOR_TYPE):
             _sub(ct, "vcpupin", {"vcpu": str(i), "cpuset": cs})
         if spec["emulator_pin"]:
             _sub(ct, "emulatorpin", {"cpuset": spec["emulator_pin"]})
+    if spec["cpu"]:
+        # check none: libvirt compares nothing at start (host-passthrough is the host's CPU by definition)
+        _sub(root, "cpu", {"mode": spec["cpu"], "check": "none" if spec["cpu"] == "host-passthrough" else "partial"})
     os_attrs = {"firmware": "efi"} if spec["firmware"] == "uefi" else {}
     os_el = _sub(root, "os", os_attrs)
     _sub(os_el, "type", {"arch": "x86_64", "machine": spec["machine"]}, "hvm")

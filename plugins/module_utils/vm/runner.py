@@ -41,6 +41,8 @@ ARGUMENT_SPEC = dict(
         model=dict(type="str", default="virtio", choices=list(model.NIC_MODELS)),
         rate_limit=dict(type="dict"))),
     rate_limit_backend=dict(type="str", default="auto", choices=list(model.RATE_BACKENDS)),
+    virt_type=dict(type="str", default="auto", choices=list(model.VIRT_TYPES)),
+    cpu_mode=dict(type="str", default="auto", choices=list(model.CPU_MODES)),
     vcpu_pins=dict(type="list", elements="str"),
     emulator_pin=dict(type="str"),
     autostart=dict(type="bool", default=False),
@@ -178,11 +180,17 @@ def _connect(adapter_factory, uri, run_command):
 
 
 def _rendered(spec, run_command):
+    spec = model.accelerate(spec, None)
     backend = choose_rate_backend(spec, run_command)[0]
     xml = plan.desired_xml(spec, None, backend)
     return {"changed": False, "actions": [], "xml": xml, "uuid": spec.get("uuid") or model.derive_uuid(spec["name"]),
             "macs": [n["mac"] for n in spec["nics"]], "taps": [n["tap"] for n in spec["nics"]],
-            "rate_limit_backend": backend, "pending_restart": False}
+            "rate_limit_backend": backend, "pending_restart": False, "virt_type": spec["domain_type"]}
+
+
+# Said where a VM is defined emulated because the box has no KVM: it runs, many times slower.
+TCG_WARNING = ("%s: this box offers no KVM (/dev/kvm missing, or virtualisation off in the firmware): the VM "
+               "runs emulated (TCG), many times slower; set virt_type: qemu to say that is meant")
 
 
 def _converge(lv, spec, host, run_command, check_mode, want_diff, backends):
@@ -201,6 +209,7 @@ def _converge(lv, spec, host, run_command, check_mode, want_diff, backends):
         return result
     if spec["state"] != "absent":
         model.check_host(spec, host)
+        spec = model.accelerate(spec, host.get("domain_types"))
     live = read_live(lv, spec, dom)
     if spec["state"] == "absent":
         actions, diff = plan.plan_absent(spec, live)
@@ -211,11 +220,14 @@ def _converge(lv, spec, host, run_command, check_mode, want_diff, backends):
         backend, note = backends[key]
         actions, diff, xml = plan.plan_present(spec, live, backend)
         result.update(xml=xml, macs=[n["mac"] for n in spec["nics"]], taps=[n["tap"] for n in spec["nics"]],
-                      rate_limit_backend=backend, uuid=plan.normalise.domain_uuid(xml),
+                      rate_limit_backend=backend, uuid=plan.normalise.domain_uuid(xml), virt_type=spec["domain_type"],
                       pending_restart=bool(live["active"] and any(a["action"] == "define" for a in actions)
                                            and not any(a["action"] in ("restart", "stop") for a in actions)))
         if note:
             result["rate_limit_note"] = note
+        if spec["virt_type"] == "auto" and spec["domain_type"] == "qemu" and \
+                any(a["action"] == "define" for a in actions):
+            result["warnings"] = [TCG_WARNING % spec["name"]]
     if actions and not check_mode:
         dom = _apply(lv, spec, actions, dom)
     result["changed"] = bool(actions)
@@ -288,11 +300,12 @@ def run_many(vms, run_command, check_mode=False, want_diff=False, adapter_factor
             hosts[spec["uri"]] = conns[spec["uri"]].host_facts()
         try:
             model.check_host(spec, hosts[spec["uri"]])
+            model.accelerate(spec, hosts[spec["uri"]].get("domain_types"))
         except model.SpecError as e:
             errors.extend(("vms[%d].%s" % (i, path), reason) for path, reason in e.errors)
     if errors:
         raise model.SpecError(errors)
-    out = {"changed": False, "actions": [], "vms": []}
+    out = {"changed": False, "actions": [], "vms": [], "warnings": []}
     diffs, backends = [], {}
     for spec in specs:
         if spec["state"] == "rendered":
@@ -303,12 +316,15 @@ def run_many(vms, run_command, check_mode=False, want_diff=False, adapter_factor
             res = _converge(conns[spec["uri"]], spec, hosts.get(spec["uri"]), run_command, check_mode, want_diff,
                             backends)
         res["name"] = spec["name"]
+        out["warnings"].extend(res.pop("warnings", []))
         out["vms"].append(res)
         out["changed"] = out["changed"] or res["changed"]
         out["actions"].extend("%s: %s" % (spec["name"], a) for a in res["actions"])
         diff = res.pop("diff", None)
         if diff is not None and res["changed"]:
             diffs.append(diff)
+    if not out["warnings"]:
+        del out["warnings"]
     if want_diff:
         out["diff"] = diffs  # Ansible shows a list of diffs one after the other
     return out

@@ -122,3 +122,32 @@ def test_disk_targets_per_bus():
     spec = model.validate(base(disks=[{"size": "1G"}, {"size": "1G", "bus": "sata"}, {"size": "1G"},
                                       {"device": "cdrom", "path": "/x.iso"}]))
     assert [d["target"] for d in spec["disks"]] == ["vda", "sda", "vdb", "sdb"]
+
+
+@pytest.mark.parametrize("virt_type,cpu_mode,offered,domain_type,cpu", [
+    ("auto", "auto", ["qemu", "kvm"], "kvm", "host-passthrough"),   # a production box
+    ("auto", "auto", ["qemu"], "qemu", None),                        # no /dev/kvm: emulated, default CPU model
+    ("qemu", "auto", ["qemu", "kvm"], "qemu", None),                 # asked for TCG though KVM is there
+    ("auto", "host-model", ["qemu", "kvm"], "kvm", "host-model"),
+    ("auto", "default", ["qemu", "kvm"], "kvm", None),
+    ("auto", "auto", None, "kvm", "host-passthrough"),               # rendered: no box to ask
+])
+def test_the_domain_type_and_cpu_follow_what_the_box_offers(virt_type, cpu_mode, offered, domain_type, cpu):
+    spec = model.accelerate(model.validate(base(virt_type=virt_type, cpu_mode=cpu_mode)), offered)
+    assert (spec["domain_type"], spec["cpu"]) == (domain_type, cpu)
+
+
+@pytest.mark.parametrize("override,offered,message", [
+    ({"virt_type": "kvm"}, ["qemu"], "virt_type: kvm is not available on this box (libvirt offers: qemu)"),
+    ({"cpu_mode": "host-passthrough"}, ["qemu"], "cpu_mode: host-passthrough needs KVM"),
+])
+def test_what_the_box_lacks_is_refused_before_changes(override, offered, message):
+    with pytest.raises(model.SpecError) as exc:
+        model.accelerate(model.validate(base(**override)), offered)
+    assert message in str(exc.value)
+
+
+def test_host_passthrough_under_tcg_is_refused_as_input():
+    with pytest.raises(model.SpecError) as exc:
+        model.validate(base(virt_type="qemu", cpu_mode="host-passthrough"))
+    assert "cpu_mode: host-passthrough needs virt_type kvm" in str(exc.value)

@@ -11,7 +11,7 @@ class FakeLibvirt(object):
         FakeLibvirt.last = self
 
     def host_facts(self):
-        return {"memory_mib": 1024, "cpus": 2}
+        return {"memory_mib": 1024, "cpus": 2, "domain_types": ["qemu"]}
 
     def lookup(self, name):
         return None
@@ -45,6 +45,27 @@ def test_apply_runs_the_actions_in_order():
     res = runner.run(dict(PARAMS), None, adapter_factory=FakeLibvirt)
     assert FakeLibvirt.last.calls == ["create_volume", "define", "start"]
     assert res["uuid"] == model.derive_uuid("t9") and res["macs"] == [model.derive_mac("t9", 0)]
+
+
+def test_a_box_with_kvm_runs_the_vm_accelerated_and_one_without_says_it_is_emulated():
+    class KvmBox(FakeLibvirt):
+        def host_facts(self):
+            return {"memory_mib": 1024, "cpus": 2, "domain_types": ["qemu", "kvm"]}
+    res = runner.run(dict(PARAMS), None, check_mode=True, want_diff=True, adapter_factory=KvmBox)
+    assert res["virt_type"] == "kvm" and "warnings" not in res
+    assert '<domain type="kvm">' in res["diff"]["after"] and '<cpu mode="host-passthrough"' in res["diff"]["after"]
+    res = runner.run(dict(PARAMS), None, check_mode=True, adapter_factory=FakeLibvirt)
+    assert res["virt_type"] == "qemu" and "runs emulated (TCG)" in res["warnings"][0]
+    # said to mean it: no warning
+    assert "warnings" not in runner.run(dict(PARAMS, virt_type="qemu"), None, check_mode=True,
+                                        adapter_factory=FakeLibvirt)
+
+
+def test_kvm_asked_of_a_box_without_it_fails_before_any_call():
+    with pytest.raises(model.SpecError) as exc:
+        runner.run(dict(PARAMS, virt_type="kvm"), None, adapter_factory=FakeLibvirt)
+    assert "virt_type: kvm is not available on this box" in str(exc.value)
+    assert FakeLibvirt.last.calls == []
 
 
 def test_memory_beyond_host_fails_before_any_call():
@@ -85,7 +106,7 @@ class FakeFleet(object):
         FakeFleet.opened.append(uri)
 
     def host_facts(self):
-        return {"memory_mib": 1024, "cpus": 2}
+        return {"memory_mib": 1024, "cpus": 2, "domain_types": ["qemu"]}
 
     def lookup(self, name):
         return name if name in FakeFleet.domains else None
@@ -146,6 +167,8 @@ def test_list_form_unchanged_vm_is_a_no_op_and_has_no_diff():
                           adapter_factory=FakeFleet)
     assert res["vms"][0]["changed"] is False and res["vms"][1]["actions"] == ["define"]
     assert FakeFleet.last.calls == ["define"] and len(res["diff"]) == 1
+    # the VM defined emulated is named in the run's warnings (Ansible shows the top level's only)
+    assert res["warnings"] == [runner.TCG_WARNING % "a2"] and "warnings" not in res["vms"][1]
 
 
 def test_list_form_check_mode_writes_nothing():
