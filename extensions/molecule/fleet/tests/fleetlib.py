@@ -32,9 +32,11 @@ def env_for(report_dir):
 
 
 def playbook(name, report_dir, *args, timeout=900):
-    """Run azblink.nfv.<name> on the fleet; returns (rc, output, seconds)."""
+    """Run azblink.nfv.<name> (or a playbook file of the scenario: NAME.yml) on the fleet; returns
+    (rc, output, seconds)."""
+    target = os.path.join(HERE, "..", name) if name.endswith(".yml") else "azblink.nfv." + name
     argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", LAB_INVENTORY, "-i", FLEET_INVENTORY,
-            "azblink.nfv." + name] + list(args)
+            target] + list(args)
     t0 = time.time()
     res = subprocess.run(argv, cwd=REPO, env=env_for(report_dir), capture_output=True, text=True,
                          timeout=timeout, check=False)

@@ -209,24 +209,44 @@ def test_status_reports_every_box(reports):
         assert "| %s | tenant_" % box in md
 
 
-def test_two_concurrent_converges_of_one_box(reports):
-    results = {}
+def holds_guard(box):
+    """Whether a process on the box has the lock's guard file open: a converge in its lock loop."""
+    return ssh(box, "ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q 'converge.lock.guard'").returncode == 0
 
-    def run(key, *args):
-        results[key] = playbook("rollout", reports, "-l", "lab-a25", "-e", CHANGE, *args)
 
-    first = threading.Thread(target=run, args=("first",))
+def test_two_concurrent_converges_of_one_box(reports, tmp_path):
+    """A run holds lab-a25's lock (hold_lock.yml: the rollout's own lock action, held until the test
+    says); a rollout that may wait waits for it, one that may not is refused naming the holder, and
+    the box ends consistent. The holder lets go only once the waiting rollout is seen in its lock loop
+    on the box, so the wait is certain, not a race against how fast the first run is."""
+    results, waiter = {}, None
+    release = tmp_path / "release"
+
+    def run(key, name, *args):
+        results[key] = playbook(name, reports, *args)
+
+    first = threading.Thread(target=run, args=("first", "hold_lock.yml", "-e", "azb_target=lab-a25",
+                                               "-e", "hold_release_file=%s" % release))
     first.start()
-    deadline = time.time() + 120
-    while ssh("lab-a25", "test -d /run/azblink/converge.lock").returncode != 0:
-        assert time.time() < deadline and first.is_alive(), "the first converge never took the lock"
-        time.sleep(0.5)
-    holder = ssh("lab-a25", "cat /run/azblink/converge.lock/holder").stdout.strip()
-    waiter = threading.Thread(target=run, args=("waited", "-e", "azb_fleet_lock_wait=300"))
-    waiter.start()
-    run("refused", "-e", "azb_fleet_lock_wait=0")
+    try:
+        deadline = time.time() + 120
+        while ssh("lab-a25", "test -d /run/azblink/converge.lock").returncode != 0:
+            assert time.time() < deadline and first.is_alive(), "the first run never took the lock"
+            time.sleep(0.5)
+        holder = ssh("lab-a25", "cat /run/azblink/converge.lock/holder").stdout.strip()
+        waiter = threading.Thread(target=run, args=("waited", "rollout", "-l", "lab-a25", "-e", CHANGE,
+                                                    "-e", "azb_fleet_lock_wait=300"))
+        waiter.start()
+        run("refused", "rollout", "-l", "lab-a25", "-e", CHANGE, "-e", "azb_fleet_lock_wait=0")
+        deadline = time.time() + 120
+        while not holds_guard("lab-a25"):
+            assert time.time() < deadline and waiter.is_alive(), "the second converge never reached the lock"
+            time.sleep(0.5)
+    finally:
+        release.write_text("")
     first.join(600)
-    waiter.join(600)
+    if waiter is not None:
+        waiter.join(600)
     rc, out, _secs = results["refused"]
     assert rc != 0
     assert "lab-a25 is being converged by another run (%s)" % holder in " ".join(out.split())
