@@ -4,6 +4,7 @@ Versions, services, VMs, tunnels, WAN state, the last converge recorded in the j
 holds the converge lock. Every probe is bounded; a missing tool reports null instead of failing.
 """
 import json
+import os
 import platform
 import subprocess
 
@@ -61,6 +62,11 @@ def vms():
     return [{"name": r[1], "state": r[2] if len(r) > 2 else ""} for r in rows if len(r) >= 2]
 
 
+def kvm():
+    """Whether VMs can run on the CPU's virtualisation (else azb_vm's auto emulates them, slowly)."""
+    return os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
 def tunnels():
     found = []
     units = run(["systemctl", "list-units", "--all", "--plain", "--no-legend", "azb-vpn-*.service"]) or ""
@@ -104,7 +110,7 @@ def lock_holder():
 def main():
     print(json.dumps({
         "os": os_release(), "kernel": platform.release(), "packages": packages(), "services": services(),
-        "vms": vms(), "tunnels": tunnels(), "wan": wan_state(), "last_converge": last_converge(),
+        "kvm": kvm(), "vms": vms(), "tunnels": tunnels(), "wan": wan_state(), "last_converge": last_converge(),
         "lock": lock_holder()}))
 
 

@@ -201,6 +201,8 @@ def test_status_reports_every_box(reports):
         assert s["services"]["libvirtd"]["active"] == "active", box
         assert s["services"]["systemd-networkd"]["active"] == "active", box
         assert s["vms"] == [], box
+        # the lab's appliances get no /dev/kvm: the box must say its VMs would be emulated
+        assert s["kvm"] is (ssh(box, "test -c /dev/kvm && test -w /dev/kvm").returncode == 0), box
         assert s["last_converge"]["collection"], box
         assert s["lock"] is None, box
     with open(os.path.join(reports, "fleet-status.md")) as fh:
