@@ -60,7 +60,10 @@ options:
         description: Bridge created for the zone (for example C(br3)).
         type: str
       interfaces:
-        description: Ports enslaved to the bridge, or the zone's own interface.
+        description:
+          - Ports enslaved to the bridge, or the zone's own interface.
+          - A name C(TRUNK.ID) (for example C(eno2.30)) is 802.1Q VLAN ID on the NIC TRUNK, created by
+            systemd-networkd; the trunk may be an untagged port of another zone.
         type: list
         elements: str
       address:

@@ -19,6 +19,7 @@ from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
 # policies (the bulk of the input) have their own module: zones/policies.py
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import policies as zpolicies
+from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd
 
 ROLES = ("wan", "restricted", "dmz", "trusted")
 
@@ -124,6 +125,8 @@ def _zones(raw):
         if addrs and not bridge and len(ifaces) != 1:
             raise ValidationError(path + ".address", "a zone without a bridge carries addresses on"
                                   " exactly one interface (give it a bridge to join several)")
+        for j, ifn in enumerate(ifaces):
+            _check_vlan(ifn, "%s.interfaces[%d]" % (path, j), bridge, addrs)
         gateway = z.get("gateway")
         if gateway is not None:
             if role != "wan":
@@ -154,6 +157,13 @@ def _zones(raw):
                 raise ValidationError("zones[%d]" % i, "interface %s already belongs to zone %s"
                                       % (ifn, seen_if[ifn]))
             seen_if[ifn] = z.name
+    bridges = dict((z.bridge, z.name) for z in zones if z.bridge)
+    for i, z in enumerate(zones):
+        for j, ifn in enumerate(z.interfaces):
+            vlan = render_networkd.vlan_of(ifn)
+            if vlan and vlan[0] in bridges:
+                raise ValidationError("zones[%d].interfaces[%d]" % (i, j), "%s is a VLAN of %s, the bridge of zone %s: "
+                                      "name the NIC that carries the VLANs (its trunk)" % (ifn, vlan[0], bridges[vlan[0]]))
     if not any(z.role == "wan" for z in zones):
         raise ValidationError("zones", "no zone has role wan: internal zones would have no egress")
     nets = [(i, z, n) for i, z in enumerate(zones) for n in z.networks]
@@ -164,6 +174,21 @@ def _zones(raw):
                 raise ValidationError("zones[%d].address" % ib, "%s overlaps %s of zone %s"
                                       % (nb, na, za.name))
     return zones
+
+
+def _check_vlan(ifname, path, bridge, addrs):
+    """A zone interface named TRUNK.ID is an 802.1Q VLAN (render_networkd): its id must be one, and
+    networkd must have something to do with it (a bridge to join, or the zone's addresses)."""
+    vlan = render_networkd.vlan_of(ifname)
+    if not vlan:
+        return
+    trunk, vid = vlan
+    if not 1 <= vid <= 4094:
+        raise ValidationError(path, "%s names VLAN %d of %s: VLAN ids are 1-4094" % (ifname, vid, trunk))
+    if render_networkd.vlan_of(trunk):
+        raise ValidationError(path, "%s is a VLAN of VLAN %s: stacked VLANs (QinQ) are not supported" % (ifname, trunk))
+    if not bridge and not addrs:
+        raise ValidationError(path, "VLAN %s needs the zone's bridge or address to be configured on" % ifname)
 
 
 def _zone_of_addr(addr, zones):

@@ -188,6 +188,33 @@ def test_absent_removes_everything_and_present_brings_it_back(host):
     assert not _module(host).get("changed")
 
 
+def test_a_zone_on_a_vlan_answers_tagged_traffic(host):
+    """A zone on VLAN 30 of lab's port lc-c1 (lab stays its untagged zone): c1 tags VLAN 30 on its end
+    of the same cable and reaches the VLAN zone's address; the zone removed, its device goes. The lab's kernels
+    have no 802.1Q (DESIGN.md): the probe, the real thing in a throwaway namespace, says so and the
+    test skips with its answer; the files are unit-tested (tests/unit/.../zones/test_render.py)."""
+    probe = host.run("unshare --net sh -c 'ip link add d0 type veth peer name d1 && "
+                     "ip link add link d0 name d0.10 type vlan id 10'")
+    if probe.rc != 0:
+        pytest.skip("the appliance's kernel has no 802.1Q VLAN devices (probe: %s)"
+                    % (probe.stderr.strip() or "exit %d" % probe.rc))
+    zones = [dict(z) for z in VARS["azb_zones"]] + [
+        {"name": "voice", "role": "trusted", "bridge": "br5", "interfaces": ["lc-c1.30"], "address": ["10.30.0.1/24"]}]
+    try:
+        res = _module(host, zones=zones)
+        assert res.get("changed") and "msg" not in res, res
+        in_ns(NS["c1"], ["ip", "link", "add", "link", "eth0", "name", "eth0.30", "type", "vlan", "id", "30"])
+        in_ns(NS["c1"], ["ip", "addr", "add", "10.30.0.50/24", "dev", "eth0.30"])
+        in_ns(NS["c1"], ["ip", "link", "set", "eth0.30", "up"])
+        assert _eventually(lambda: ping_ok(NS["c1"], "10.30.0.1"), 20), "no answer on VLAN 30"
+        assert "lc-c1.30" in host.check_output("ip -br link show master br5")
+        assert not _module(host, zones=zones).get("changed"), "a second run changed the VLAN zone"
+    finally:
+        in_ns(NS["c1"], ["ip", "link", "del", "eth0.30"])
+        _module(host)
+    assert host.run("ip link show lc-c1.30").rc != 0, "the VLAN device outlived its zone"
+
+
 def _eventually(check, seconds=45):
     """Boot brings links up over a few seconds: poll a check until it holds or time runs out."""
     deadline = time.time() + seconds

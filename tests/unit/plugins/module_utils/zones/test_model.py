@@ -120,3 +120,23 @@ def test_good_input_builds_and_defaults_follow_the_role():
     assert roles["office"].internet is True and "dns" in roles["office"].services
     assert site.forwards[0].to_addr.exploded == "10.2.0.10"
     assert site.policies[0].plain
+
+
+@pytest.mark.parametrize("zone,message", [
+    ({"name": "v", "role": "restricted", "bridge": "br4", "interfaces": ["eno2.4095"]},
+     "zones[4].interfaces[0]: eno2.4095 names VLAN 4095 of eno2: VLAN ids are 1-4094"),
+    ({"name": "v", "role": "restricted", "bridge": "br4", "interfaces": ["eno2.0"]},
+     "zones[4].interfaces[0]: eno2.0 names VLAN 0 of eno2"),
+    ({"name": "v", "role": "restricted", "bridge": "br4", "interfaces": ["eno2.10.20"]},
+     "zones[4].interfaces[0]: eno2.10.20 is a VLAN of VLAN eno2.10: stacked VLANs (QinQ) are not supported"),
+    ({"name": "v", "role": "restricted", "interfaces": ["eno2.30"]},
+     "zones[4].interfaces[0]: VLAN eno2.30 needs the zone's bridge or address"),
+    ({"name": "v", "role": "restricted", "bridge": "br4", "interfaces": ["br3.30"]},
+     "zones[4].interfaces[0]: br3.30 is a VLAN of br3, the bridge of zone office"),
+])
+def test_bad_vlans_are_refused_with_the_field_path(zone, message):
+    doc = copy.deepcopy(GOOD)
+    doc["zones"].append(zone)
+    with pytest.raises(ValidationError) as exc:
+        model.build(doc)
+    assert message in str(exc.value)

@@ -204,3 +204,17 @@ def test_the_rollback_snapshot_of_a_fast_change_is_the_text_that_ran():
     p = zplan.plan(s, nft, FakeNet(s))
     zplan.execute(p, nft, FakeNet(s), confirm_timeout=60)
     assert ("rollback armed", first.ruleset_text) in nft.calls and "pending" in nft.calls
+
+
+def test_a_vlan_zone_removed_takes_its_vlan_device_and_trunk_file_with_it():
+    doc = copy.deepcopy(GOOD)
+    doc["zones"].append({"name": "voice", "role": "restricted", "bridge": "br4", "interfaces": ["eno2.30"],
+                         "address": ["10.4.0.1/24"]})
+    with_vlan, without = model.build(doc), site()
+    p = zplan.plan(without, FakeNft(), FakeNet(with_vlan))
+    assert p.links_remove == ["br4", "eno2.30"]
+    assert set(p.files_stale) == {"40-azb-br4.netdev", "40-azb-br4.network", "40-azb-eno2.30.netdev",
+                                  "40-azb-eno2.30.network", "40-azb-eno2.network"}
+    # and added: the trunk, which is no NIC here, is named missing until it exists
+    p = zplan.plan(with_vlan, FakeNft(), FakeNet(without))
+    assert "eno2: missing" in p.link_problems and "eno2.30" in p.links_touch

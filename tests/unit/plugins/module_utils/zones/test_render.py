@@ -152,3 +152,32 @@ def test_overlapping_inputs_become_disjoint_elements_the_kernel_accepts():
     assert opened["if_port"] == ['"wgs2s" . 6 . 1000-2500']
     assert opened["net4_proto"] == ["0.0.0.0/0 . 89"]
     nft_scratch.load(render_nft.render(s))
+
+
+def test_vlan_zones_on_a_trunk_that_is_also_an_untagged_zone_port():
+    """office untagged on wan1's neighbour eno2, voice and cameras tagged 30 and 40 on it; a guest
+    zone routed on VLAN 50 of a NIC that carries nothing else."""
+    zones = copy.deepcopy(GOOD["zones"])
+    zones[3]["interfaces"] = ["eno2"]
+    zones += [{"name": "voice", "role": "restricted", "bridge": "br4", "interfaces": ["eno2.30"],
+               "address": ["10.4.0.1/24"]},
+              {"name": "cameras", "role": "restricted", "bridge": "br5", "interfaces": ["eno2.40"],
+               "address": ["10.5.0.1/24"]},
+              {"name": "guest", "role": "restricted", "interfaces": ["eno3.50"], "address": ["10.6.0.1/24"]}]
+    s = site(zones=zones)
+    files = render_networkd.render(s)
+    assert files["40-azb-eno2.30.netdev"].splitlines()[2:] == ["[NetDev]", "Name=eno2.30", "Kind=vlan", "",
+                                                                "[VLAN]", "Id=30"]
+    assert "Id=40" in files["40-azb-eno2.40.netdev"] and "Id=50" in files["40-azb-eno3.50.netdev"]
+    trunk = files["40-azb-eno2.network"]
+    # the trunk stays office's untagged port, and carries the two tagged zones
+    assert "Bridge=br3" in trunk and trunk.endswith("VLAN=eno2.30\nVLAN=eno2.40\n")
+    assert "Bridge=br4" in files["40-azb-eno2.30.network"]
+    only_tagged = files["40-azb-eno3.network"]
+    assert "Bridge=" not in only_tagged and "Address=" not in only_tagged and only_tagged.endswith("VLAN=eno3.50\n")
+    assert "Address=10.6.0.1/24" in files["40-azb-eno3.50.network"]
+    links = render_networkd.expected_links(s)
+    assert links["eno2.30"] == ("br4", []) and links["eno2"] == ("br3", []) and links["eno3"] == (None, [])
+    # the firewall sees the routed VLAN zone by its interface
+    assert '"eno3.50"' in render_nft.render(s)
+    nft_scratch.load(render_nft.render(s))
