@@ -166,8 +166,8 @@ def test_vlan_zones_on_a_trunk_that_is_also_an_untagged_zone_port():
               {"name": "guest", "role": "restricted", "interfaces": ["eno3.50"], "address": ["10.6.0.1/24"]}]
     s = site(zones=zones)
     files = render_networkd.render(s)
-    assert files["40-azb-eno2.30.netdev"].splitlines()[2:] == ["[NetDev]", "Name=eno2.30", "Kind=vlan", "",
-                                                                "[VLAN]", "Id=30"]
+    netdev = ["[NetDev]", "Name=eno2.30", "Kind=vlan", "", "[VLAN]", "Id=30"]
+    assert files["40-azb-eno2.30.netdev"].splitlines()[2:] == netdev
     assert "Id=40" in files["40-azb-eno2.40.netdev"] and "Id=50" in files["40-azb-eno3.50.netdev"]
     trunk = files["40-azb-eno2.network"]
     # the trunk stays office's untagged port, and carries the two tagged zones
