@@ -16,15 +16,15 @@ import xml.etree.ElementTree as ET
 
 
 def junit(path):
-    """(passed, failed ids, skipped) of one JUnit report."""
-    passed, failed, skipped = 0, [], 0
+    """(passed, failed ids, skipped [(id, reason)]) of one JUnit report."""
+    passed, failed, skipped = 0, [], []
     root = ET.parse(path).getroot()
     for case in root.iter("testcase"):
         cid = "%s::%s" % (case.get("classname", ""), case.get("name", ""))
         if case.find("failure") is not None or case.find("error") is not None:
             failed.append(cid)
         elif case.find("skipped") is not None:
-            skipped += 1
+            skipped.append((cid, case.find("skipped").get("message") or "no reason given"))
         else:
             passed += 1
     return passed, failed, skipped
@@ -67,15 +67,15 @@ def read_scenarios(reports):
 
 
 def main(reports):
-    passed = skipped = 0
-    failed = []
+    passed = 0
+    failed, skipped = [], []
     per_report = {}
     for path in sorted(glob.glob(os.path.join(reports, "*.xml"))):
         try:
             p, f, s = junit(path)
         except ET.ParseError as exc:
-            p, f, s = 0, ["%s (unreadable report: %s)" % (os.path.basename(path), exc)], 0
-        per_report[os.path.basename(path)] = (p, len(f), s)
+            p, f, s = 0, ["%s (unreadable report: %s)" % (os.path.basename(path), exc)], []
+        per_report[os.path.basename(path)] = (p, len(f), len(s))
         passed, skipped = passed + p, skipped + s
         failed += f
     for name, status, secs in read_stages(reports):
@@ -93,12 +93,15 @@ def main(reports):
             reasons += ["  %s: %s" % (name, ln) for ln in why(r["log"])]
     if scen.get("wall_seconds"):
         print("scenarios: %d s wall with up to %s side by side" % (scen["wall_seconds"], scen.get("jobs")))
+    # A skip says why (a kernel probe's answer): the summary repeats it, as CI shows only the end.
+    for cid, reason in skipped:
+        print("SKIPPED %s: %s" % (cid, reason))
     for cid in failed:
         print("FAILED %s" % cid)
     if reasons:
         print("why (from the failed scenarios' logs):")
         print("\n".join(reasons))
-    print("make test: %d passed, %d failed, %d skipped" % (passed, len(failed), skipped))
+    print("make test: %d passed, %d failed, %d skipped" % (passed, len(failed), len(skipped)))
     return 1 if failed or passed == 0 else 0
 
 

@@ -31,6 +31,7 @@ def test_failing_ids_stages_and_scenarios_are_all_reported(tmp_path, capsys):
     assert "FAILED scenario:wan (see w.log)" in out          # broke before its verify wrote a report
     assert "scenario:zones" not in out                       # its failing test is already named
     assert "scenario zones" in out and "200s" in out         # per-scenario time
+    assert "SKIPPED test_zones::test_skip: no kernel feature" in out  # a skip says why
     assert out.rstrip().splitlines()[-1] == "make test: 1 passed, 3 failed, 1 skipped"
 
 
