@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 
 from ansible_collections.azblink.nfv.plugins.module_utils.errors import ValidationError
 from ansible_collections.azblink.nfv.plugins.module_utils import fields as f
@@ -19,7 +21,6 @@ from ansible_collections.azblink.nfv.plugins.module_utils.inventory import zones
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import inputs
 # policies (the bulk of the input) have their own module: zones/policies.py
 from ansible_collections.azblink.nfv.plugins.module_utils.zones import policies as zpolicies
-from ansible_collections.azblink.nfv.plugins.module_utils.zones import render_networkd
 
 ROLES = ("wan", "restricted", "dmz", "trusted")
 
@@ -125,8 +126,6 @@ def _zones(raw):
         if addrs and not bridge and len(ifaces) != 1:
             raise ValidationError(path + ".address", "a zone without a bridge carries addresses on"
                                   " exactly one interface (give it a bridge to join several)")
-        for j, ifn in enumerate(ifaces):
-            _check_vlan(ifn, "%s.interfaces[%d]" % (path, j), bridge, addrs)
         gateway = z.get("gateway")
         if gateway is not None:
             if role != "wan":
@@ -157,13 +156,7 @@ def _zones(raw):
                 raise ValidationError("zones[%d]" % i, "interface %s already belongs to zone %s"
                                       % (ifn, seen_if[ifn]))
             seen_if[ifn] = z.name
-    bridges = dict((z.bridge, z.name) for z in zones if z.bridge)
-    for i, z in enumerate(zones):
-        for j, ifn in enumerate(z.interfaces):
-            vlan = render_networkd.vlan_of(ifn)
-            if vlan and vlan[0] in bridges:
-                raise ValidationError("zones[%d].interfaces[%d]" % (i, j), "%s is a VLAN of %s, the bridge of zone %s: "
-                                      "name the NIC that carries the VLANs (its trunk)" % (ifn, vlan[0], bridges[vlan[0]]))
+    _check_vlans(zones)
     if not any(z.role == "wan" for z in zones):
         raise ValidationError("zones", "no zone has role wan: internal zones would have no egress")
     nets = [(i, z, n) for i, z in enumerate(zones) for n in z.networks]
@@ -176,19 +169,39 @@ def _zones(raw):
     return zones
 
 
-def _check_vlan(ifname, path, bridge, addrs):
-    """A zone interface named TRUNK.ID is an 802.1Q VLAN (render_networkd): its id must be one, and
-    networkd must have something to do with it (a bridge to join, or the zone's addresses)."""
-    vlan = render_networkd.vlan_of(ifname)
-    if not vlan:
-        return
-    trunk, vid = vlan
-    if not 1 <= vid <= 4094:
-        raise ValidationError(path, "%s names VLAN %d of %s: VLAN ids are 1-4094" % (ifname, vid, trunk))
-    if render_networkd.vlan_of(trunk):
-        raise ValidationError(path, "%s is a VLAN of VLAN %s: stacked VLANs (QinQ) are not supported" % (ifname, trunk))
-    if not bridge and not addrs:
-        raise ValidationError(path, "VLAN %s needs the zone's bridge or address to be configured on" % ifname)
+# A zone interface named TRUNK.ID (eno2.30: the 802.1Q naming of ifupdown and netplan) is VLAN ID
+# on the NIC TRUNK (render_networkd makes it).
+VLAN_RE = re.compile(r"^(?P<trunk>[A-Za-z0-9_-][A-Za-z0-9_.-]*)\.(?P<id>[0-9]{1,4})$")
+
+
+def vlan_of(ifname):
+    """'eno2.30' -> ('eno2', 30) for a zone interface named as a VLAN of a trunk; else None. The id is
+    checked by _check_vlans, with the field path."""
+    m = VLAN_RE.match(ifname)
+    return (m.group("trunk"), int(m.group("id"))) if m else None
+
+
+def _check_vlans(zones):
+    """Every VLAN interface names a real id on a NIC (not on a VLAN, not on a zone's bridge), and
+    networkd has something to do with it (the zone's bridge to join, or its addresses)."""
+    bridges = dict((z.bridge, z.name) for z in zones if z.bridge)
+    for i, z in enumerate(zones):
+        for j, ifname in enumerate(z.interfaces):
+            vlan = vlan_of(ifname)
+            if not vlan:
+                continue
+            trunk, vid = vlan
+            path = "zones[%d].interfaces[%d]" % (i, j)
+            if not 1 <= vid <= 4094:
+                raise ValidationError(path, "%s names VLAN %d of %s: VLAN ids are 1-4094" % (ifname, vid, trunk))
+            if vlan_of(trunk):
+                raise ValidationError(path, "%s is a VLAN of VLAN %s: stacked VLANs (QinQ) are not supported"
+                                      % (ifname, trunk))
+            if trunk in bridges:
+                raise ValidationError(path, "%s is a VLAN of %s, the bridge of zone %s: name the NIC that carries "
+                                      "the VLANs (its trunk)" % (ifname, trunk, bridges[trunk]))
+            if not z.bridge and not z.addresses:
+                raise ValidationError(path, "VLAN %s needs the zone's bridge or address to be configured on" % ifname)
 
 
 def _zone_of_addr(addr, zones):
