@@ -322,8 +322,6 @@ def validate(params):
         "virt_type": c.choice(params, "virt_type", "virt_type", VIRT_TYPES, "auto"),
         "cpu_mode": c.choice(params, "cpu_mode", "cpu_mode", CPU_MODES, "auto"),
     }
-    if spec["virt_type"] == "qemu" and spec["cpu_mode"] == "host-passthrough":
-        c.err("cpu_mode", "host-passthrough needs virt_type kvm (TCG cannot pass the host's CPU through)")
     if params.get("uuid"):
         try:
             spec["uuid"] = str(uuidlib.UUID(str(params["uuid"])))
@@ -439,8 +437,8 @@ def accelerate(spec, domain_types):
     if mode == "auto":
         mode = "host-passthrough" if out["domain_type"] == "kvm" else "default"
     elif mode == "host-passthrough" and out["domain_type"] != "kvm":
-        raise SpecError([("cpu_mode", "host-passthrough needs KVM, and this box offers none (virt_type "
-                          "resolved to qemu)")])
+        raise SpecError([("cpu_mode", "host-passthrough needs KVM (virt_type kvm): TCG cannot pass the host's CPU "
+                          "through, and this VM's virt_type resolved to qemu")])
     out["cpu"] = None if mode == "default" else mode
     return out
 

@@ -147,7 +147,7 @@ def test_what_the_box_lacks_is_refused_before_changes(override, offered, message
     assert message in str(exc.value)
 
 
-def test_host_passthrough_under_tcg_is_refused_as_input():
+def test_host_passthrough_under_tcg_is_refused_even_where_kvm_is_offered():
     with pytest.raises(model.SpecError) as exc:
-        model.validate(base(virt_type="qemu", cpu_mode="host-passthrough"))
-    assert "cpu_mode: host-passthrough needs virt_type kvm" in str(exc.value)
+        model.accelerate(model.validate(base(virt_type="qemu", cpu_mode="host-passthrough")), ["qemu", "kvm"])
+    assert "cpu_mode: host-passthrough needs KVM (virt_type kvm)" in str(exc.value)
