@@ -27,28 +27,29 @@ wait_port() {  # wait_port PORT: until something listens there (10 s at most)
   echo "nothing listens on $ADDR:$1" >&2; return 1
 }
 
-case "$1" in
-netns-up)
-  # A run cut short (its session ended before cleanup) leaves its namespace, processes and event files
-  # behind; the lab going down meanwhile deletes azb-mgmt, which unplugs the veth's host end. Start
-  # from none of it: a stale collector received nothing and failed every test of the next run.
-  for f in "$RUN"/*.pid; do [ -e "$f" ] && pid_stop "$f"; done
-  rm -rf "$RUN"
-  mkdir -p "$RUN"
-  ip netns list | grep -qw "$NS" || ip netns add "$NS"
-  if ! ip -n "$NS" link show siem0 >/dev/null 2>&1; then
-    ip link add siem0 netns "$NS" type veth peer name "$PEER"
-  fi
-  ip link set "$PEER" master azb-mgmt up
-  ip -n "$NS" link set lo up
-  ip -n "$NS" link set siem0 up
-  ip -n "$NS" -br addr show dev siem0 | grep -q "$ADDR/" || ip -n "$NS" addr add "$ADDR/24" dev siem0
-  ;;
-netns-down)
+netns_down() {  # the recorded processes stopped, the namespace, its veth and the run's files gone
   for f in "$RUN"/*.pid; do [ -e "$f" ] && pid_stop "$f"; done
   ip link del "$PEER" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$RUN"
+}
+
+case "$1" in
+netns-up)
+  # From nothing, whatever an earlier run left: one cut short (its session ended before cleanup)
+  # leaves its namespace, processes and event files, and the lab going down meanwhile deletes
+  # azb-mgmt, which unplugs the veth's host end (a kept namespace then received nothing).
+  netns_down
+  mkdir -p "$RUN"
+  ip netns add "$NS"
+  ip link add siem0 netns "$NS" type veth peer name "$PEER"
+  ip link set "$PEER" master azb-mgmt up
+  ip -n "$NS" link set lo up
+  ip -n "$NS" link set siem0 up
+  ip -n "$NS" addr add "$ADDR/24" dev siem0
+  ;;
+netns-down)
+  netns_down
   ;;
 start)
   name=$2; ca=$3; cert=$4; key=$5; proto=${6:-${OBS_PROTO:-tcp}}
