@@ -46,6 +46,23 @@ options:
         facts, returned as C(ansible_facts)), before anything changes.
     type: bool
     default: false
+  require_os:
+    description:
+      - Refuse the box, before anything changes, unless its os-release names this OS family (its
+        C(ID) or one of its C(ID_LIKE)) at this major version or later.
+    type: dict
+    suboptions:
+      family:
+        description: The OS family, as os-release's C(ID) or C(ID_LIKE) names it (V(debian)).
+        type: str
+        required: true
+      min_major_version:
+        description: The lowest major version (os-release's C(VERSION_ID)) accepted.
+        type: int
+      required_by:
+        description: Who requires it, named in the refusal.
+        type: str
+        default: azblink.nfv
 """
 
 EXAMPLES = r"""
@@ -147,7 +164,7 @@ daemon_reloaded:
 """
 
 from ansible_collections.azblink.nfv.plugins.module_utils import box_facts
-from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites
+from ansible_collections.azblink.nfv.plugins.module_utils import prerequisites, required_os
 from ansible_collections.azblink.nfv.plugins.module_utils.audit import AuditedModule
 
 
@@ -155,7 +172,12 @@ def main():
     module = AuditedModule(argument_spec=dict(
         prerequisites.OPTIONS,
         facts=dict(type="bool", default=False),
+        require_os=dict(type="dict", options=required_os.OPTIONS),
     ), supports_check_mode=True)
+    if module.params["require_os"]:
+        why = required_os.refusal(required_os.read(), module.params["require_os"])
+        if why:
+            module.fail_json(msg=why)
     facts = {}
     if module.params["facts"]:
         try:

@@ -206,6 +206,13 @@ options:
     description: Copy of the CA on the appliance (C(ca.crt), C(crl.pem), C(certs/), C(private/)).
     type: path
     default: /etc/azblink/pki
+  fetch_exports_to:
+    description:
+      - A directory on the controller (the module's action) to keep copies of the exports in, under
+        a directory named after the box (C(<fetch_exports_to>/<inventory_hostname>/), mode 0700, each
+        file 0600): fetched in the same task, and only those whose copy is missing or differs from
+        the box's (by sha1). Never in check mode; their content never appears in the result.
+    type: path
 requirements:
   - wireguard-tools, wireguard-go (without kernel WireGuard), openvpn, strongswan-swanctl, qrencode
 """
@@ -268,9 +275,14 @@ exports:
 export_sha1:
   description:
     - The sha1 of each export on the appliance (those there), so the controller fetches only the
-      copies that differ (C(azblink.nfv.azb_stale_copies)).
+      copies that differ (O(fetch_exports_to)).
   returned: always
   type: dict
+fetched:
+  description: With O(fetch_exports_to), the controller's copies this run wrote.
+  returned: when O(fetch_exports_to) is set and the box exports configurations
+  type: list
+  elements: str
 rendered:
   description: With O(state=rendered), every file by path, secrets as C((secret)).
   returned: when state is rendered
@@ -327,6 +339,7 @@ def argument_spec():
         config_dir=dict(type="path", default="/etc/azblink/vpn"),
         export_dir=dict(type="path", default="/etc/azblink/vpn/export"),
         pki_dir=dict(type="path", default="/etc/azblink/pki"),
+        fetch_exports_to=dict(type="path"),  # the action's (plugins/action/azb_vpn.py): never sent to the box
         **prerequisites.ARGUMENT_SPEC
     )
 

@@ -259,6 +259,20 @@ options:
     description: Seconds after which the box restores the previous ruleset unless confirmed; 0 disables.
     type: int
     default: 0
+  confirm:
+    description:
+      - Commit-confirm in this task, from the controller (the module's action): when the run armed a
+        rollback, open a new TCP connection from the controller to the box's management port
+        (O(confirm_port)); if it connects, confirm the ruleset (as O(state=confirmed) does, in the
+        same task); if not, fail and leave the box to restore the previous ruleset by itself within
+        O(confirm_timeout) seconds.
+      - With O(confirm), an empty O(management_sources) is refused before the box is touched: no
+        management connection could reach the box to confirm it.
+    type: bool
+    default: false
+  confirm_port:
+    description: The TCP port the O(confirm) probe connects to; the connection's port (C(ansible_port)) or 22 when unset.
+    type: int
 """
 
 EXAMPLES = r"""
@@ -286,6 +300,13 @@ EXAMPLES = r"""
 - name: Confirm once the box is still reachable
   azblink.nfv.azb_zone:
     state: confirmed
+
+- name: Converge and confirm in one task (the zones role's way)
+  azblink.nfv.azb_zone:
+    zones: "{{ azb_zones }}"
+    management_sources: [198.18.0.1/32]
+    confirm_timeout: 60
+    confirm: true
 """
 
 RETURN = r"""
@@ -312,8 +333,12 @@ gathered:
   returned: when state is gathered
   type: dict
 rollback_armed:
-  description: Whether a rollback timer is waiting for confirmation.
+  description: Whether the run armed a rollback timer (with O(confirm), see RV(confirmed)).
   returned: when state is present
+  type: bool
+confirmed:
+  description: With O(confirm), whether a new management connection reached the box and the armed ruleset was confirmed.
+  returned: when O(confirm) is true and the run armed a rollback
   type: bool
 reachability:
   description:

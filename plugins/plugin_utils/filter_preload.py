@@ -12,7 +12,7 @@ from __future__ import annotations
 
 COLLECTION = "azblink.nfv"
 # Any filter of the collection: looking one up makes the loader import the collection's filter files.
-ANY_FILTER = COLLECTION + ".azb_local_mode"
+ANY_FILTER = COLLECTION + ".azb_vm_plan"
 
 
 def preload_collection_filters():

@@ -78,5 +78,8 @@ def argument_spec():
         management_ports=dict(type="list", elements="int", default=[22]),
         nat_sources=dict(type="list", elements="str", default=[]),
         confirm_timeout=dict(type="int", default=0),
+        # Controller side (the action, plugins/action/azb_zone.py): the module never sees them.
+        confirm=dict(type="bool", default=False),
+        confirm_port=dict(type="int"),
         **prerequisites.ARGUMENT_SPEC
     )

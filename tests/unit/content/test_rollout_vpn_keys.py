@@ -40,7 +40,7 @@ def test_the_keys_play_runs_on_every_target_before_the_batches():
     assert include["ansible.builtin.include_role"]["name"] == "azblink.nfv.fleet"
     assert include["when"].split() == (
         "azb_vpn_tunnels | default([]) | azblink.nfv.azb_vpn_peered_tunnels(inventory_hostname) | length > 0 "
-        "and 'vpn' in azb_fleet_roles").split(), \
+        "and 'vpn' in azb_site_roles | default(['vpn'])").split(), \
         "skipped (no connection) where no vpn role runs or no tunnel needs a peer's key"
 
 

@@ -157,8 +157,12 @@ def test_rejected_input_leaves_the_ruleset_byte_identical(host):
 
 
 def test_lockout_is_rolled_back_by_the_box(host):
-    res = _module(host, management_sources=["198.18.0.99/32"], confirm_timeout=8)
-    assert res.get("changed") and res.get("rollback_armed"), res
+    """As the zones role applies a ruleset (confirm: the task confirms it only once a new connection
+    from the controller reaches the box): a ruleset that cuts the controller off is not confirmed,
+    the task says so, and the box restores the previous one by itself."""
+    res = _module(host, management_sources=["198.18.0.99/32"], confirm_timeout=8, confirm=True)
+    assert res.get("changed") and res.get("rollback_armed") and res.get("confirmed") is False, res
+    assert "cut management access" in res.get("msg", ""), res
     assert not tcp_ok_from_controller(MGMT, 22), "the change did not cut management access"
     t0 = time.time()
     while time.time() - t0 < 30 and not tcp_ok_from_controller(MGMT, 22, 1):
@@ -167,6 +171,14 @@ def test_lockout_is_rolled_back_by_the_box(host):
     assert "198.18.0.1" in host.check_output("nft list set inet azblink mgmt4")
     # Back to the converged state: nothing left to change.
     assert not _module(host).get("changed")
+
+
+def test_an_empty_management_list_is_refused_before_the_box_changes(host):
+    before = host.check_output("nft -s list ruleset")
+    res = _module(host, management_sources=[], confirm_timeout=8, confirm=True)
+    assert "management_sources" in res.get("msg", "") and "empty" in res["msg"], res
+    assert not res.get("changed")
+    assert host.check_output("nft -s list ruleset") == before
 
 
 def test_rendered_and_gathered_states(host):
