@@ -22,6 +22,7 @@ class ActionModule(BoxScriptAction):
     def run(self, tmp=None, task_vars=None):
         task_vars, result, args, host = self.start(tmp, task_vars)
         record_by = args.pop("record_converge_by", None)
+        release_holder = args.pop("release_lock", None)
         try:
             firewall = args.pop("firewall", None)
             firewall = "azb_zones" in task_vars if firewall is None else boolean(firewall, strict=True)
@@ -32,14 +33,21 @@ class ActionModule(BoxScriptAction):
         record = None
         if record_by and not self._task.check_mode:
             record = fleet_lock.record_command(fleet_lock.record_line(utc_now(), record_by, collection_version()))
+        release = None
+        if release_holder:
+            lock_dir = resolve({}, task_vars, self._templar.template, {"dir": fleet_lock.VARIABLES["dir"]},
+                               role_defaults("fleet"))["dir"]
+            release = fleet_lock.release_script(lock_dir, release_holder)
         script = fleet_gate.gate_script(pool, firewall, opts["probe_url"], opts["probe_expect"], opts["timeout"],
-                                        opts["retries"], opts["libvirt_wait"], record=record)
+                                        opts["retries"], opts["libvirt_wait"], record=record, release=release)
         res = self.run_bash(script)
         lines = res["stdout"].splitlines()
         failures = fleet_gate.gate_failures(lines, firewall, opts["probe_url"])
         result.update(changed=False, checks=[line.strip() for line in lines if ": " in line], failures=failures)
         if record:
             result["recorded"] = res["rc"] == 0
+        if release:
+            result["released"] = "released" in lines
         if failures:
             result.update(failed=True, msg="%s failed its health gate: %s" % (host, "; ".join(failures)))
         elif res["rc"] != 0:

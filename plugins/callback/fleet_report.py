@@ -100,7 +100,8 @@ class CallbackModule(CallbackBase):
         self._ok(result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
-        if self._current is None or ignore_errors:
+        # A rescue: that fails the box again after releasing its lock only repeats the failure.
+        if self._current is None or ignore_errors or result._task.vars.get("azb_fleet_reraised"):
             return
         msg = result._result.get("msg") or result._result.get("stderr") or "failed"
         if result._task.no_log or result._result.get("_ansible_no_log"):

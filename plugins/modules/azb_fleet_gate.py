@@ -23,7 +23,7 @@ description:
     summary says why a box stopped it.
   - With O(record_converge_by), records the converge in the box's journal (tag C(azblink-converge))
     first, in the same round trip; a rollout records the converge that went through, whatever its
-    gate says. Not in check mode.
+    gate says. Not in check mode. With O(release_lock), releases the box's converge lock last.
   - Where a task gives no O(probe_url), O(probe_expect), O(timeout), O(retries) or O(libvirt_wait),
     the inventory's C(azb_fleet_gate_*) variables of the same names apply, else the fleet role's defaults
     (C(roles/fleet/defaults/main.yml)).
@@ -53,6 +53,13 @@ options:
     type: bool
   record_converge_by:
     description: Record the converge in the box's journal as done by this holder (C(holder) of the M(azblink.nfv.azb_fleet_lock) task).
+    type: str
+  release_lock:
+    description:
+      - Release the box's converge lock held by this holder (C(holder) of the M(azblink.nfv.azb_fleet_lock)
+        task) once the checks have run, whatever they found, in the same round trip (a rollout needs
+        no release task of its own where the converge reached its gate). Also in check mode, as the
+        lock is taken in check mode too.
     type: str
 attributes:
   check_mode:
@@ -91,5 +98,9 @@ failures:
 recorded:
   description: Whether the converge was recorded (with O(record_converge_by), outside check mode).
   returned: when recorded was asked
+  type: bool
+released:
+  description: Whether the lock was released (with O(release_lock); false where another run held it by then).
+  returned: when O(release_lock) is given
   type: bool
 """

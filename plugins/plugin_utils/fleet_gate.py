@@ -39,9 +39,10 @@ PROBE
 """
 
 
-def gate_script(pool, firewall, probe_url, probe_expect, timeout, retries, libvirt_wait, record=None):
+def gate_script(pool, firewall, probe_url, probe_expect, timeout, retries, libvirt_wait, record=None, release=None):
     """The checks as one bash script; `record` (a shell line) runs first, so the converge is recorded
-    whatever the gate finds."""
+    whatever the gate finds; `release` (fleet_lock.release_script's, without a record) runs last,
+    whatever the gate finds: the rollout's converge is over once its gate has looked."""
     q = shlex.quote
     script = ["set -o pipefail", record or "", "t=%d" % int(timeout),
               # Asked until it answers, within a bound: a just-(re)started libvirtd answers its first
@@ -63,6 +64,8 @@ def gate_script(pool, firewall, probe_url, probe_expect, timeout, retries, libvi
     if probe_url:
         script.append(_PROBE % {"url": q(probe_url), "expect": q(probe_expect), "timeout": int(timeout),
                                 "retries": int(retries)})
+    if release:
+        script.append(release)
     if record:
         script.append(fleet_lock.RECORD_FAILED)
     return "\n".join(line.rstrip("\n") for line in script if line) + "\n"

@@ -157,16 +157,27 @@ def _includes(tasks, tasks_from):
     return [t for t in _tasks(tasks) if lock_state(t) == tasks_from]
 
 
+def _gate_releases(task):
+    return bool(((task or {}).get("azblink.nfv.azb_fleet_gate") or {}).get("release_lock"))
+
+
 def lock_left_on_failure(play):
-    """Where a play takes the box's converge lock outside a block whose always: releases it (a
-    failed converge would keep the box locked until the lock lapses): the reason, else None."""
+    """Where a play takes the box's converge lock outside a block that releases it whatever happens
+    (in always:, or as its last task - the health gate's release_lock - and in rescue:, which then
+    fails the box again): a failed converge would keep the box locked until the lock lapses. The
+    reason, else None."""
     for key in ("pre_tasks", "tasks", "post_tasks"):
         for t in play.get(key) or []:
             if _includes([t], "lock"):
                 if "block" not in t or not _includes(t["block"], "lock"):
                     return "%s: the lock is taken outside a block" % key
-                if not _includes(t.get("always"), "unlock"):
+                if _includes(t.get("always"), "unlock"):
+                    continue
+                rescue = t.get("rescue") or []
+                if not (_gate_releases(t["block"][-1]) and _includes(rescue, "unlock")):
                     return "%s: the block that takes the lock does not release it in always:" % key
+                if "ansible.builtin.fail" not in rescue[-1]:
+                    return "%s: the rescue that releases the lock does not fail the box again" % key
     return None
 
 
@@ -186,6 +197,13 @@ def test_the_lock_check_finds_a_lock_released_in_post_tasks():
         "pre_tasks: the lock is taken outside a block"
     assert lock_left_on_failure({"tasks": [{"block": [lock], "rescue": [unlock]}]}) == \
         "tasks: the block that takes the lock does not release it in always:"
+    gate = {"azblink.nfv.azb_fleet_gate": {"release_lock": "{{ azb_fleet_lock.holder }}"}}
+    fail = {"ansible.builtin.fail": {"msg": "x"}}
+    assert lock_left_on_failure({"tasks": [{"block": [lock, gate], "rescue": [unlock]}]}) == \
+        "tasks: the rescue that releases the lock does not fail the box again"
+    assert lock_left_on_failure({"tasks": [{"block": [lock, gate], "rescue": [fail]}]}) == \
+        "tasks: the block that takes the lock does not release it in always:"
+    assert lock_left_on_failure({"tasks": [{"block": [lock, gate], "rescue": [unlock, fail]}]}) is None
     action = {"azblink.nfv.azb_fleet_lock": None}
     assert lock_left_on_failure({"tasks": [action, {"block": [], "always": [unlock]}]}) == \
         "tasks: the lock is taken outside a block"

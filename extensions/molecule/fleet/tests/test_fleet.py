@@ -92,7 +92,7 @@ def test_the_converge_again_under_ansible_runner_changes_nothing(reports):
         names = [e["event_data"].get("task") for e in events
                  if e["event"] == "runner_on_ok" and e["event_data"].get("host") == box]
         assert "Take the converge lock (waiting up to azb_fleet_lock_wait s for another run)" in names
-        assert "Pass the health gate" in names
+        assert "Pass the health gate, then release the box's converge lock" in names
     rep = report(os.path.join(reports, "runner-reports"), "rollout")
     assert rep["summary"] == {"unchanged": BOXES}, rep["summary"]
     assert rep["batches"] == converged["batches"]

@@ -62,3 +62,26 @@ def test_a_box_that_answers_nothing_fails_every_check():
 def test_a_failed_record_fails_the_gate_after_the_checks(tmp_path):
     rc, lines = run_gate(tmp_path, record="false || unrecorded=$?\n")
     assert rc == 1 and lines[:2] == ["libvirt: ok", "pool: ok"]
+
+
+def _gate_releasing(tmp_path, holder, **tools):
+    from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_lock
+    lock = tmp_path / "converge.lock"
+    lock.mkdir()
+    (lock / "holder").write_text("ops@c1 play \"Roll out\" since T\n")
+    script = fleet_gate.gate_script("azb", True, "", "hello", timeout=2, retries=0, libvirt_wait=0,
+                                    release=fleet_lock.release_script(str(lock), holder))
+    res = subprocess.run(["bash", "-c", stand_ins(tmp_path, **tools) + "\n" + script], capture_output=True, text=True,
+                         timeout=60, check=False)
+    return res.returncode, res.stdout.splitlines(), lock.exists()
+
+
+def test_the_gate_releases_the_lock_of_its_holder_last_whatever_it_found(tmp_path):
+    rc, lines, locked = _gate_releasing(tmp_path, 'ops@c1 play "Roll out" since T', forward="0")
+    assert lines[-1] == "released" and not locked
+    assert fleet_gate.gate_failures(lines, True, "") == ["IPv4 forwarding off"]
+
+
+def test_the_gate_leaves_another_runs_lock(tmp_path):
+    rc, lines, locked = _gate_releasing(tmp_path, "someone else")
+    assert rc == 0 and "released" not in lines and locked
