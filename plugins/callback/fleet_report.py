@@ -18,6 +18,10 @@ description:
   - When the playbook starts, it loads the collection's filter plugins in the controller's main
     process, so the worker Ansible forks for each task and box inherits them (ansible-core imports
     every filter file of a collection in each worker that looks one up).
+  - With O(compile_cache), Jinja's compiled templates are kept in the main process, which compiles
+    each task's templates (arguments, variables, conditions, its role's defaults and variables, the
+    play's and the first box's inventory variables) before the task's workers are forked, as ansible-core
+    2.19 compiles every template again in every worker, for every task and box.
 requirements:
   - enabled in ansible.cfg (C(callbacks_enabled = azblink.nfv.fleet_report)) or ANSIBLE_CALLBACKS_ENABLED
 options:
@@ -30,6 +34,18 @@ options:
     ini:
       - section: azblink_fleet_report
         key: report_dir
+  compile_cache:
+    description:
+      - Keep compiled Jinja templates in the controller's main process for the workers it forks
+        (plugins/plugin_utils/template_compile_cache.py; it wraps internals of ansible-core 2.19 and
+        stays out of the way where they differ).
+    type: bool
+    default: true
+    env:
+      - name: AZB_COMPILE_CACHE
+    ini:
+      - section: azblink_fleet_report
+        key: compile_cache
 """
 
 import json
@@ -37,6 +53,7 @@ import os
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
+from ansible_collections.azblink.nfv.plugins.plugin_utils import template_compile_cache
 from ansible_collections.azblink.nfv.plugins.plugin_utils.filter_preload import preload_collection_filters
 from ansible_collections.azblink.nfv.plugins.plugin_utils.fleet_report import FleetReport, markdown
 
@@ -58,15 +75,19 @@ class CallbackModule(CallbackBase):
         self._reports = {}       # report name -> FleetReport
         self._current = None     # the report of the running play, or None
         self._playbook = None
+        self._compile_cache = False
 
     def v2_playbook_on_start(self, playbook):
         self._playbook = os.path.basename(playbook._file_name)
         # In the main process, before Ansible forks its first worker: every worker inherits the
         # collection's filters instead of importing them all again (plugin_utils/filter_preload.py).
         preload_collection_filters()
+        self._compile_cache = bool(self.get_option("compile_cache")) and template_compile_cache.install()
 
     def v2_playbook_on_play_start(self, play):
         self._flush()
+        if self._compile_cache:
+            template_compile_cache.precompile_play(play)
         name = (play.vars or {}).get("azb_fleet_report")
         if not name:
             self._current = None
@@ -80,6 +101,13 @@ class CallbackModule(CallbackBase):
         batch = [h.name for h in inventory.get_hosts(play.hosts, order=order)]
         every = [h.name for h in inventory.get_hosts(play.hosts, ignore_restrictions=True, order=order)]
         self._current.target(batch, every)
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        if self._compile_cache:   # in the main process, before the task's workers are forked
+            template_compile_cache.precompile_task(task)
+
+    def v2_playbook_on_handler_task_start(self, task):
+        self.v2_playbook_on_task_start(task, False)
 
     def _ok(self, result):
         if self._current is None:
