@@ -2,18 +2,9 @@
 workers Ansible forks inherit them. Checked in a fresh interpreter with Ansible's collection finder
 over this tree (as ansible-playbook sets it up): after the call, every filter file of the collection
 is imported; before it, none is."""
-import os
-import subprocess
-import sys
+from tests.unit import fresh_interpreter
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 PROBE = r"""
-import os, sys, tempfile
-root = tempfile.mkdtemp()
-os.makedirs(os.path.join(root, "ansible_collections", "azblink"))
-os.symlink(sys.argv[1], os.path.join(root, "ansible_collections", "azblink", "nfv"))
-from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-_AnsibleCollectionFinder(paths=[root])._install()
 names = ["ansible_collections.azblink.nfv.plugins.filter." + f[:-3]
          for f in os.listdir(os.path.join(sys.argv[1], "plugins", "filter")) if f.endswith(".py") and f != "__init__.py"]
 before = [n for n in names if n in sys.modules]
@@ -24,7 +15,7 @@ print(len(names), before, ok, sorted(n.rsplit(".", 1)[1] for n in names if n not
 
 
 def test_the_preload_imports_every_filter_file_of_the_collection():
-    res = subprocess.run([sys.executable, "-c", PROBE, ROOT], capture_output=True, text=True, timeout=120, check=False)
+    res = fresh_interpreter.run(PROBE)
     assert res.returncode == 0, res.stderr[-2000:]
     count, before, ok, missing = res.stdout.strip().split(" ", 3)
     assert int(count) >= 4 and before == "[]"

@@ -3,18 +3,12 @@ template or condition compiled once (by the main process before a fork, or by th
 meets it) is not compiled again, and renders as before. In a fresh interpreter: the cache wraps a
 class of ansible-core, and the rest of this test run must not see it."""
 import json
-import os
-import subprocess
-import sys
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+from ansible_collections.azblink.nfv.plugins.plugin_utils.template_compile_cache import template_strings
+from tests.unit import fresh_interpreter
+
 PROBE = r"""
-import json, os, sys, tempfile
-root = tempfile.mkdtemp()
-os.makedirs(os.path.join(root, "ansible_collections", "azblink"))
-os.symlink(sys.argv[1], os.path.join(root, "ansible_collections", "azblink", "nfv"))
-from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-_AnsibleCollectionFinder(paths=[root])._install()
+import json
 from ansible._internal._templating import _jinja_bits
 from ansible.template import Templar, trust_as_template
 from ansible_collections.azblink.nfv.plugins.plugin_utils import template_compile_cache as cache
@@ -46,7 +40,7 @@ print(json.dumps(out))
 
 
 def test_a_template_or_condition_compiles_once_and_renders_the_same():
-    res = subprocess.run([sys.executable, "-c", PROBE, ROOT], capture_output=True, text=True, timeout=120, check=False)
+    res = fresh_interpreter.run(PROBE)
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["installed"] is True and out["again"] is True
@@ -59,7 +53,5 @@ def test_a_template_or_condition_compiles_once_and_renders_the_same():
 
 
 def test_the_strings_that_may_be_templates_are_found_in_nested_values():
-    sys.path.insert(0, os.path.join(ROOT, "..", ".."))
-    from ansible_collections.azblink.nfv.plugins.plugin_utils.template_compile_cache import template_strings
     value = {"a": "plain", "b": ["{{ x }}", {"c": "{% if y %}z{% endif %}"}], "d": 3, "e": ("{{ w }}",)}
     assert sorted(template_strings(value)) == ["{% if y %}z{% endif %}", "{{ w }}", "{{ x }}"]
