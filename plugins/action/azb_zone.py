@@ -38,8 +38,8 @@ class ActionModule(AuditedAction):
         port = args.pop("confirm_port", None)
         if confirm and args.get("state", "present") == "present" and not args.get("management_sources"):
             return {"failed": True, "field": "management_sources",
-                    "msg": "management_sources: empty: the box would refuse every management connection, "
-                           "and none could confirm the new ruleset"}
+                    "msg": "management_sources (the zones role's azb_management_sources): empty: the box would refuse "
+                           "every management connection, and none could confirm the new ruleset"}
         self._task.args = args
         result = super().run(tmp, task_vars)
         if not confirm or result.get("failed") or not result.get("rollback_armed"):
