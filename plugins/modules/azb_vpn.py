@@ -210,8 +210,8 @@ options:
     description:
       - A directory on the controller (the module's action) to keep copies of the exports in, under
         a directory named after the box (C(<fetch_exports_to>/<inventory_hostname>/), mode 0700, each
-        file 0600): fetched in the same task, and only those whose copy is missing or differs from
-        the box's (by sha1). Never in check mode; their content never appears in the result.
+        file 0600). They are fetched in the same task, and only those whose copy is missing or differs
+        from the box's (by sha1). Never in check mode; their content never appears in the result.
     type: path
 requirements:
   - wireguard-tools, wireguard-go (without kernel WireGuard), openvpn, strongswan-swanctl, qrencode

@@ -261,12 +261,12 @@ options:
     default: 0
   confirm:
     description:
-      - Commit-confirm in this task, from the controller (the module's action): when the run armed a
+      - Commit-confirm in this task, from the controller (the module's action). When the run armed a
         rollback, open a new TCP connection from the controller to the box's management port
-        (O(confirm_port)); if it connects, confirm the ruleset (as O(state=confirmed) does, in the
-        same task); if not, fail and leave the box to restore the previous ruleset by itself within
+        (O(confirm_port)). If it connects, confirm the ruleset (as O(state=confirmed) does) in the
+        same task; if not, fail and leave the box to restore the previous ruleset by itself within
         O(confirm_timeout) seconds.
-      - With O(confirm), an empty O(management_sources) is refused before the box is touched: no
+      - With O(confirm), an empty O(management_sources) is refused before the box is touched, as no
         management connection could reach the box to confirm it.
     type: bool
     default: false
