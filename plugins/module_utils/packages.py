@@ -29,6 +29,14 @@ APT_INSTALL = ["apt-get", "install", "--yes", "--quiet", "--no-install-recommend
                "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
                # another apt run (unattended-upgrades) holds the lock for a while: wait for it
                "-o", "DPkg::Lock::Timeout=300"]
+# A refresh that hangs (a mirror or proxy that stops answering mid-transfer; seen with 20 boxes behind
+# one apt-cacher-ng) would hold the converge, and the box's converge lock, for ever: each try is
+# bounded, and a refresh is tried again once (it is idempotent) before the converge fails saying so.
+UPDATE_SECONDS = 180
+UPDATE_TRIES = 2
+APT_UPDATE = ["timeout", "--kill-after=10", str(UPDATE_SECONDS), "apt-get", "update", "--quiet",
+              "-o", "Acquire::Retries=2", "-o", "DPkg::Lock::Timeout=300"]
+TIMED_OUT = (124, 137)   # timeout(1): the command ran out of time (137: killed after --kill-after)
 
 
 class PackagesError(Exception):
@@ -77,5 +85,16 @@ class PackagesAdapter(Commands):
 
     def install(self, names, cache_valid_time):
         if not cache_is_fresh([self._mtime(p) for p in CACHE_STAMPS], cache_valid_time, time.time()):
-            self.run_ok(["apt-get", "update", "--quiet"], what="apt-get update")
+            self.update()
         self.run_ok(APT_INSTALL + ["--"] + list(names), what="apt-get install " + " ".join(names))
+
+    def update(self):
+        """Refresh the package lists, each try bounded in time, a timed-out try repeated once."""
+        for _try in range(UPDATE_TRIES):
+            rc, out, err = self.run(APT_UPDATE)
+            if rc == 0:
+                return
+            if rc not in TIMED_OUT:
+                raise PackagesError("apt-get update failed: %s" % (err or out or "").strip())
+        raise PackagesError("apt-get update did not finish within %d s, %d times (the mirror or apt proxy stopped "
+                            "answering)" % (UPDATE_SECONDS, UPDATE_TRIES))

@@ -446,6 +446,8 @@ def main():
         module.fail_json(msg=str(e), errors=["%s: %s" % err for err in e.errors])
     except Exception as e:  # adapter errors carry libvirt's message
         module.fail_json(msg="%s: %s" % (type(e).__name__, e))
+    for warning in result.pop("warnings", []):   # exit_json(warnings=) is deprecated in ansible-core 2.19
+        module.warn(warning)
     module.exit_json(**result)
 
 

@@ -43,7 +43,8 @@ def test_the_adapter_updates_a_stale_cache_then_installs_only_the_missing(monkey
     assert apt.missing(["nftables", "qrencode"]) == ["qrencode"]
     monkeypatch.setattr(packages.PackagesAdapter, "_mtime", staticmethod(lambda path: None))
     apt.install(["qrencode"], 3600)
-    assert [c[:2] for c in run.calls[1:]] == [["apt-get", "update"], ["apt-get", "install"]]
+    assert [c[3:5] for c in run.calls[1:2]] == [["apt-get", "update"]] and run.calls[1][0] == "timeout"
+    assert run.calls[2][:2] == ["apt-get", "install"]
     assert run.calls[-1][-2:] == ["--", "qrencode"]
 
 
@@ -54,3 +55,34 @@ def test_a_failed_install_names_the_packages(monkeypatch):
     monkeypatch.setattr(packages.PackagesAdapter, "_mtime", staticmethod(lambda path: 990.0))
     with pytest.raises(packages.PackagesError, match="apt-get install nosuch failed: E: Unable to locate package nosuch"):
         apt.install(["nosuch"], 10 ** 9)
+
+
+class Answers(object):
+    """A run whose apt-get update answers from a list, one per call."""
+    def __init__(self, update_rcs):
+        self.calls, self.update_rcs = [], list(update_rcs)
+
+    def __call__(self, argv, data=None):
+        self.calls.append(argv)
+        if "update" in argv:
+            return self.update_rcs.pop(0), "", "E: gone" if self.update_rcs == [] else ""
+        return 0, "", ""
+
+
+def test_a_hung_refresh_is_cut_off_and_tried_once_more():
+    run = Answers([124, 0])
+    packages.PackagesAdapter(run).update()
+    assert len(run.calls) == 2 and all(c[:3] == ["timeout", "--kill-after=10", str(packages.UPDATE_SECONDS)] for c in run.calls)
+
+
+def test_a_refresh_that_hangs_every_time_fails_saying_so():
+    run = Answers([124, 137])
+    with pytest.raises(packages.PackagesError, match="did not finish within 180 s, 2 times"):
+        packages.PackagesAdapter(run).update()
+
+
+def test_a_refresh_that_fails_otherwise_is_not_retried():
+    run = Answers([100])
+    with pytest.raises(packages.PackagesError, match="apt-get update failed: E: gone"):
+        packages.PackagesAdapter(run).update()
+    assert len(run.calls) == 1
