@@ -23,6 +23,8 @@ class ActionModule(AuditedAction):
         result = super().run(tmp, task_vars)
         if not local_dir or result.get("failed") or not result.get("exports") or self._task.check_mode:
             return result
+        # A path option, as the module would read it (~ and $VARS expanded): the module never sees this one.
+        local_dir = os.path.expanduser(os.path.expandvars(str(local_dir)))
         box_dir = os.path.join(local_dir, (task_vars or {}).get("inventory_hostname", ""))
 
         def slurp(path):
