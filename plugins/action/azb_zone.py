@@ -11,23 +11,13 @@ whatever the new ruleset says).
 """
 from __future__ import annotations
 
-import socket
-
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.azblink.nfv.plugins.module_utils.common.probe import tcp_open
 from ansible_collections.azblink.nfv.plugins.plugin_utils.audited_action import ActionModule as AuditedAction
 
 # Seconds the probe waits for the box's management port (the role's wait_for had 10).
 REACH_TIMEOUT = 10
-
-
-def reaches(host, port, timeout):
-    """Whether a new TCP connection from here reaches host:port within timeout seconds."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 class ActionModule(AuditedAction):
@@ -47,7 +37,7 @@ class ActionModule(AuditedAction):
         host = self._play_context.remote_addr or (task_vars or {}).get("inventory_hostname")
         port = int(port or self._play_context.port or 22)
         timeout = min(REACH_TIMEOUT, max(1, int(args.get("confirm_timeout") or REACH_TIMEOUT) // 2))
-        if not reaches(host, port, timeout):
+        if not tcp_open(host, port, timeout):
             result.update(failed=True, confirmed=False, msg=(
                 "The new ruleset cut management access from this controller (no new connection to %s:%d "
                 "within %d s); not confirming. The box restores the previous ruleset within %s s."

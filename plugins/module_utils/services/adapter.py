@@ -19,6 +19,7 @@ import tempfile
 import time
 
 from ansible_collections.azblink.nfv.plugins.module_utils.atomic import write_atomic
+from ansible_collections.azblink.nfv.plugins.module_utils.common import probe
 from ansible_collections.azblink.nfv.plugins.module_utils.common.adapter import Commands
 
 PKI_DIR = "/etc/azblink/pki"
@@ -84,14 +85,7 @@ class Adapter(Commands):
         return version if rc == 0 and status == "installed" else None
 
     # -- probes --------------------------------------------------------------------------------------
-    @staticmethod
-    def tcp_open(address, port, timeout=1.0):
-        try:
-            sock = socket.create_connection((address, port), timeout)
-        except (OSError, socket.error):
-            return False
-        sock.close()
-        return True
+    tcp_open = staticmethod(probe.tcp_open)
 
     def healthy(self, health):
         """A catalog service's own health check, from the box: HTTP 2xx/3xx or a TCP connect."""
