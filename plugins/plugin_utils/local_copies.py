@@ -9,24 +9,15 @@ by a condition that cost a skipped task on every box of a fleet even when nothin
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import stat
-import tempfile
+
+from ansible.utils.hashing import checksum
+
+from ansible_collections.azblink.nfv.plugins.module_utils.atomic import write_atomic
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
-
-
-def _sha1(path):
-    h = hashlib.sha1()
-    try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(65536), b""):
-                h.update(chunk)
-    except OSError:
-        return None
-    return h.hexdigest()
 
 
 def stale_copies(remote_paths, remote_sha1, local_dir):
@@ -35,7 +26,8 @@ def stale_copies(remote_paths, remote_sha1, local_dir):
     out = []
     for path in remote_paths or []:
         want = (remote_sha1 or {}).get(path)
-        if want is None or _sha1(os.path.join(local_dir, os.path.basename(path))) != want:
+        # fetch's own comparison: the sha1 of the copy (None when it is missing)
+        if want is None or checksum(os.path.join(local_dir, os.path.basename(path))) != want:
             out.append(path)
     return out
 
@@ -57,20 +49,6 @@ def private_dir(path):
     return True
 
 
-def write_private(path, data):
-    """Write ``data`` (bytes) to ``path`` 0600, atomically (a reader never sees half a key)."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".azb-")
-    try:
-        os.fchmod(fd, PRIVATE_FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def fetch_stale(slurp, remote_paths, remote_sha1, local_dir):
     """Fetch into ``local_dir`` (made 0700) the remote files whose copy is stale, each 0600.
     ``slurp(path)`` -> the file's content in base64 (ansible.builtin.slurp's), or raises.
@@ -82,6 +60,6 @@ def fetch_stale(slurp, remote_paths, remote_sha1, local_dir):
     written = []
     for path in stale:
         local = os.path.join(local_dir, os.path.basename(path))
-        write_private(local, base64.b64decode(slurp(path)))
+        write_atomic(local, base64.b64decode(slurp(path)), PRIVATE_FILE_MODE, make_dirs=False)
         written.append(local)
     return written, dir_changed
