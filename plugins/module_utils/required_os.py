@@ -9,9 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import shlex
-
-OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
+import platform
 
 OPTIONS = dict(
     family=dict(type="str", required=True),
@@ -20,30 +18,12 @@ OPTIONS = dict(
 )
 
 
-def parse(text):
-    """os-release text -> {KEY: value} (shell-style quoting, comments and blank lines skipped)."""
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _sep, value = line.partition("=")
-        try:
-            words = shlex.split(value)
-        except ValueError:
-            words = [value]
-        out[key.strip()] = words[0] if words else ""
-    return out
-
-
-def read(paths=OS_RELEASE):
-    for path in paths:
-        try:
-            with open(path) as fh:
-                return parse(fh.read())
-        except (IOError, OSError):
-            continue
-    return {}
+def read():
+    """The box's os-release(5) fields (Python's own reader), or {} where there is none."""
+    try:
+        return platform.freedesktop_os_release()
+    except OSError:
+        return {}
 
 
 def refusal(release, require):
