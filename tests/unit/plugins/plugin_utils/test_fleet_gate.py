@@ -3,7 +3,7 @@ answer as a box would; no libvirtd here), and the verdict read from its lines.""
 import os
 import subprocess
 
-from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_gate
+from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_gate, fleet_lock
 
 
 def stand_ins(tmp_path, virsh_ok=True, forward="1", nft_ok=True):
@@ -65,7 +65,6 @@ def test_a_failed_record_fails_the_gate_after_the_checks(tmp_path):
 
 
 def _gate_releasing(tmp_path, holder, **tools):
-    from ansible_collections.azblink.nfv.plugins.plugin_utils import fleet_lock
     lock = tmp_path / "converge.lock"
     lock.mkdir()
     (lock / "holder").write_text("ops@c1 play \"Roll out\" since T\n")
